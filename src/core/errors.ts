@@ -1,0 +1,75 @@
+/**
+ * The error hierarchy. Every failure the user can meet is a JitError with a stable code
+ * (documented in the README), a one-line message, an optional hint, and the exit code of SPEC §3:
+ *   1 cloud/operation failure · 2 usage or invalid input · 3 refused by policy ·
+ *   4 authentication or permission failure · 130 interrupted.
+ */
+
+export type ExitCode = 0 | 1 | 2 | 3 | 4 | 130;
+
+export interface JitErrorOptions {
+  hint?: string;
+  cause?: unknown;
+  /** Extra machine-readable fields for --json output (e.g. the candidates of an ambiguous name). */
+  details?: Record<string, unknown>;
+}
+
+export class JitError extends Error {
+  readonly code: string;
+  readonly hint: string | undefined;
+  readonly details: Record<string, unknown> | undefined;
+  readonly exitCode: ExitCode;
+
+  constructor(code: string, message: string, options: JitErrorOptions = {}, exitCode: ExitCode = 1) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.hint = options.hint;
+    this.details = options.details;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad input or usage: exit 2. Raised before any cloud call. */
+export class UserError extends JitError {
+  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+    super(code, message, options, 2);
+  }
+}
+
+/** The VM's policy refuses the request: exit 3. */
+export class PolicyError extends JitError {
+  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+    super(code, message, options, 3);
+  }
+}
+
+/** The cloud or an operation failed: exit 1. */
+export class ProviderError extends JitError {
+  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+    super(code, message, options, 1);
+  }
+}
+
+/** Authentication or permission failure: exit 4. */
+export class AuthError extends JitError {
+  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+    super(code, message, options, 4);
+  }
+}
+
+/** SIGINT/SIGTERM ended the command: exit 130. */
+export class InterruptedError extends JitError {
+  constructor(message = 'Interrupted.', options: JitErrorOptions = {}) {
+    super('JIT_INTERRUPTED', message, options, 130);
+  }
+}
+
+export function isJitError(error: unknown): error is JitError {
+  return error instanceof JitError;
+}
+
+/** Exit code for anything thrown: a JitError's own, 1 for everything unexpected. */
+export function exitCodeOf(error: unknown): ExitCode {
+  return isJitError(error) ? error.exitCode : 1;
+}

@@ -1,0 +1,1 @@
+import './net-guard.mjs';
