@@ -92,3 +92,13 @@ export interface GrantStore {
    */
   transact<T>(fn: (grants: GrantRecord[]) => { grants: GrantRecord[]; result: T }): Promise<T>;
 }
+
+// ---- cloud providers (src/clouds) -------------------------------------------------------------
+
+/**
+ * A cloud adapter. The operations (enable, request, revoke, disable, status, sweep, scan, role)
+ * are added with the providers that implement them; another cloud must fit without core changes.
+ */
+export interface CloudProvider {
+  readonly cloud: CloudName;
+}

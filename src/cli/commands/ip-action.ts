@@ -1,0 +1,84 @@
+/** What `jit ip` does: the public address(es) a request would grant, and which services agreed (SPEC §7). */
+import type { Command } from 'commander';
+import type { DetectedAddress, IpDetection } from '../../core/ports.js';
+import type { Prefix } from '../../core/prefix.js';
+import { commandScope } from '../action-kit.js';
+import type { CliRun } from '../run.js';
+import { loadSettings } from '../settings.js';
+import { sourceFlag } from '../validate.js';
+
+interface FamilyResult {
+  address: string;
+  prefix: string;
+  /** agreed / single / disagreed as detected; `given` when --source named it. */
+  agreement: DetectedAddress['agreement'] | 'given';
+  services: string[];
+}
+
+export interface IpResult {
+  source: 'detected' | 'flag';
+  v4: FamilyResult | null;
+  v6: FamilyResult | null;
+  answers: IpDetection['answers'];
+}
+
+function fromFlag(prefix: Prefix): IpResult {
+  const given: FamilyResult = {
+    address: prefix.address,
+    prefix: prefix.cidr,
+    agreement: 'given',
+    services: [],
+  };
+  return {
+    source: 'flag',
+    v4: prefix.family === 4 ? given : null,
+    v6: prefix.family === 6 ? given : null,
+    answers: [],
+  };
+}
+
+function fromDetection(detection: IpDetection): IpResult {
+  const family = (found: DetectedAddress | undefined): FamilyResult | null =>
+    found
+      ? {
+          address: found.address,
+          prefix: `${found.address}/${found.family === 4 ? 32 : 128}`,
+          agreement: found.agreement,
+          services: found.services,
+        }
+      : null;
+  return {
+    source: 'detected',
+    v4: family(detection.v4),
+    v6: family(detection.v6),
+    answers: detection.answers,
+  };
+}
+
+export async function ip(run: CliRun, options: { source?: string }, command: Command): Promise<void> {
+  const { flags, out } = commandScope(run, command);
+  const given = sourceFlag(options.source);
+  if (given) {
+    out.result(fromFlag(given), (c) => `IPv${given.family}  ${c.bold(given.cidr)}  (given with --source)`);
+    return;
+  }
+  const settings = await loadSettings(run, flags);
+  const { createIpDetector, describeDetectedAddress, detectionWarnings, requireDetectedAddress } =
+    await import('../../ip/index.js');
+  const progress = await out.progress();
+  progress.step('Asking the IP services…');
+  const detection = await createIpDetector({ urls: settings['ip.services'].value.split(',') }).detect();
+  progress.stop();
+  requireDetectedAddress(detection);
+  for (const warning of detectionWarnings(detection)) out.warn(warning);
+  out.result(fromDetection(detection), (c) =>
+    [detection.v4, detection.v6]
+      .map((found, i) => {
+        const label = `IPv${i === 0 ? 4 : 6}`;
+        return found
+          ? `${label}  ${c.bold(found.address)}  ${describeDetectedAddress(found).slice(found.address.length + 1)}`
+          : `${label}  ${c.dim('not detected')}`;
+      })
+      .join('\n'),
+  );
+}

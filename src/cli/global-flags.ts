@@ -1,0 +1,40 @@
+/**
+ * Flags every command accepts (SPEC §3). They are defined once on the root program; commander
+ * recognises them before or after the subcommand, and `--help` of each command lists them.
+ */
+import type { Command } from 'commander';
+import type { CloudName } from '../core/model.js';
+import { parseCloud } from '../core/target.js';
+import type { OutputFlags } from './output.js';
+
+export interface GlobalFlags extends OutputFlags {
+  cloud?: string;
+  subscription?: string;
+  resourceGroup?: string;
+  region?: string;
+  profile?: string;
+  azureCloud?: string;
+}
+
+export function addGlobalFlags(program: Command): Command {
+  return program
+    .option('--json', 'print exactly one JSON document on stdout (implies --no-input)')
+    .option('-y, --yes', 'answer yes to confirmations')
+    .option('--no-input', 'never prompt; fail with a message naming the missing flag')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .option('--verbose', 'more progress detail, and stack traces on errors')
+    .option('--cloud <cloud>', 'azure or aws (default: inferred from the target, or `jit config set cloud`)')
+    .option('--subscription <id>', 'Azure subscription ID')
+    .option('--resource-group <name>', 'Azure resource group that narrows a VM name lookup')
+    .option('--azure-cloud <name>', 'AzurePublicCloud, AzureChinaCloud or AzureUSGovernment')
+    .option('--region <region>', 'AWS region, e.g. eu-west-1')
+    .option('--profile <name>', 'AWS shared-config profile');
+}
+
+export function globalFlags(command: Command): GlobalFlags {
+  return command.optsWithGlobals<GlobalFlags>();
+}
+
+export function cloudFlag(flags: GlobalFlags): CloudName | undefined {
+  return flags.cloud === undefined ? undefined : parseCloud(flags.cloud, '--cloud');
+}

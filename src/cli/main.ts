@@ -1,0 +1,118 @@
+/**
+ * The composition root: builds the commander program, runs it, and owns the one top-level error
+ * handler. Commander's own parse errors come through it too (exit 2), and so does --json.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { type ExitCode, exitCodeOf, UserError } from '../core/errors.js';
+import { completionCommand } from './commands/completion.js';
+import { configCommand } from './commands/config.js';
+import { ipCommand } from './commands/ip.js';
+import { providerCommands } from './commands/provider-commands.js';
+import { addGlobalFlags } from './global-flags.js';
+import { type Io, processIo } from './io.js';
+import type { OutputFlags } from './output.js';
+import type { CliRun } from './run.js';
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+export function buildProgram(run: CliRun): Command {
+  const program = new Command('jit')
+    .description(
+      'Just-in-time network access to cloud VMs: open a port for your IP only, for a bounded time, ' +
+        'on Azure Network Security Groups and AWS EC2 security groups.',
+    )
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => run.io.stdout.write(text),
+      writeErr: (text) => run.io.stderr.write(text),
+      // Errors are rendered by our handler (text or --json), not by commander.
+      outputError: () => {},
+    });
+  addGlobalFlags(program);
+  program.addHelpText(
+    'after',
+    '\nExamples:\n' +
+      '  $ jit enable vm01 --port 22 --max-duration 3h\n' +
+      '  $ jit request vm01 --port 22 --duration 1h\n' +
+      '  $ jit ssh vm01 --user azureuser\n' +
+      '  $ jit status\n\n' +
+      'Exit codes: 0 ok · 1 cloud/operation failure · 2 bad input · 3 refused by policy · 4 auth · 130 interrupted',
+  );
+  // Commands built apart and added here do not inherit the root's settings by themselves: copy the
+  // output wiring, exit override and help layout (with the global flags) down the tree.
+  const inherit = (parent: Command, command: Command) => {
+    command.copyInheritedSettings(parent);
+    for (const sub of command.commands) inherit(command, sub);
+  };
+  for (const command of [
+    ...providerCommands(run),
+    ipCommand(run),
+    configCommand(run),
+    completionCommand(run),
+  ]) {
+    inherit(program, command);
+    program.addCommand(command);
+  }
+  return program;
+}
+
+/** The flags that shape error output, read from argv because a parse error has no parsed options. */
+function outputFlagsFromArgv(argv: string[]): OutputFlags {
+  const end = argv.indexOf('--');
+  const own = end === -1 ? argv : argv.slice(0, end);
+  return {
+    json: own.includes('--json'),
+    verbose: own.includes('--verbose'),
+    color: !own.includes('--no-color'),
+  };
+}
+
+function usageError(error: CommanderError, argv: string[]): UserError {
+  const message = error.message.replace(/^error: /, '');
+  const first = argv.find((arg) => !arg.startsWith('-'));
+  const where = first && !message.startsWith('unknown command') ? `jit ${first} --help` : 'jit --help';
+  return new UserError('JIT_USAGE', message.charAt(0).toUpperCase() + message.slice(1), {
+    hint: `Run \`${where}\` for the accepted commands and flags.`,
+  });
+}
+
+export async function main(argv: string[], io: Io): Promise<ExitCode> {
+  const run: CliRun = { io, exitCode: 0 };
+  try {
+    await buildProgram(run).parseAsync(argv, { from: 'user' });
+    return run.exitCode;
+  } catch (thrown) {
+    let error = thrown;
+    if (thrown instanceof CommanderError) {
+      if (thrown.code === 'commander.helpDisplayed' || thrown.code === 'commander.version') return 0;
+      // A bare `jit` prints the help on stderr: a usage error, exit 2.
+      if (thrown.code === 'commander.help') return 2;
+      error = usageError(thrown, argv);
+    }
+    // Loaded here, not at start-up: `jit --help` never needs chalk.
+    const { Output } = await import('./output.js');
+    new Output(io, outputFlagsFromArgv(argv)).error(error);
+    return exitCodeOf(error);
+  }
+}
+
+export async function runFromProcess(): Promise<void> {
+  // A reader that goes away (`jit status | head -1`) is not a failure worth a stack trace.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(process.exitCode ?? 0);
+    });
+  }
+  process.exitCode = await main(process.argv.slice(2), processIo());
+}

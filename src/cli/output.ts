@@ -1,0 +1,125 @@
+/**
+ * The one output policy (SPEC §3): results on stdout, everything else on stderr; colour and
+ * spinners only on a TTY outside CI; NO_COLOR and --no-color honoured; prompts only with a TTY
+ * on stdin, outside CI, and not with --no-input or --json; --json prints exactly one document.
+ */
+import { Chalk, type ChalkInstance } from 'chalk';
+import { isJitError, type JitError } from '../core/errors.js';
+import type { Progress } from '../core/ports.js';
+import type { Io, OutStream } from './io.js';
+
+export interface OutputFlags {
+  json?: boolean;
+  color?: boolean;
+  input?: boolean;
+  verbose?: boolean;
+  yes?: boolean;
+}
+
+function colorLevel(stream: OutStream, env: Io['env'], flags: OutputFlags): 0 | 1 | 2 | 3 {
+  if (flags.color === false || (env.NO_COLOR ?? '') !== '' || flags.json) return 0;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== '0' && force !== 'false')
+    return force === '3' ? 3 : force === '2' ? 2 : 1;
+  if (!stream.isTTY || isCi(env)) return 0;
+  return env.COLORTERM === 'truecolor' ? 3 : /256/.test(env.TERM ?? '') ? 2 : 1;
+}
+
+export function isCi(env: Io['env']): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
+}
+
+export class Output {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  /** Prompts are allowed: a TTY on stdin, not CI, not --no-input, not --json. */
+  readonly interactive: boolean;
+  /** Colour for stdout and stderr separately: `jit status | less` keeps colour off stdout only. */
+  readonly out: ChalkInstance;
+  readonly err: ChalkInstance;
+
+  constructor(
+    readonly io: Io,
+    readonly flags: OutputFlags,
+  ) {
+    this.json = flags.json === true;
+    this.verbose = flags.verbose === true;
+    this.interactive = io.stdin.isTTY === true && !isCi(io.env) && flags.input !== false && !this.json;
+    this.out = new Chalk({ level: colorLevel(io.stdout, io.env, flags) });
+    this.err = new Chalk({ level: colorLevel(io.stderr, io.env, flags) });
+  }
+
+  /** Writes the command's result: the JSON document, or the human rendering. */
+  result(data: unknown, human: (c: ChalkInstance) => string): void {
+    if (this.json) {
+      this.io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    } else {
+      const text = human(this.out);
+      if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+  }
+
+  warn(message: string): void {
+    this.io.stderr.write(`${this.err.yellow('warning:')} ${message}\n`);
+  }
+
+  info(message: string): void {
+    if (!this.json) this.io.stderr.write(`${message}\n`);
+  }
+
+  /**
+   * Progress: an ora spinner on an interactive stderr; otherwise silent unless --verbose (a script
+   * reading stderr wants warnings and errors, not a running commentary).
+   */
+  async progress(): Promise<Progress & { stop(): void }> {
+    const fancy = this.io.stderr.isTTY === true && !isCi(this.io.env) && !this.json;
+    if (fancy) {
+      const { default: ora } = await import('ora');
+      const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan' });
+      return {
+        step: (message) => {
+          if (spinner.isSpinning) spinner.succeed();
+          spinner.start(message);
+        },
+        warn: (message) => {
+          spinner.stop();
+          this.warn(message);
+        },
+        stop: () => {
+          if (spinner.isSpinning) spinner.succeed();
+        },
+      };
+    }
+    return {
+      step: (message) => {
+        if (this.verbose && !this.json) this.io.stderr.write(`${message}\n`);
+      },
+      warn: (message) => this.warn(message),
+      stop: () => {},
+    };
+  }
+
+  /** Renders an error (JSON on stdout with --json, a message and hint on stderr otherwise). */
+  error(error: unknown): void {
+    const known: JitError | undefined = isJitError(error) ? error : undefined;
+    const code = known?.code ?? 'JIT_UNEXPECTED';
+    const message = known
+      ? known.message
+      : `Unexpected failure: ${(error as Error)?.message ?? String(error)}`;
+    const hint = known?.hint ?? (known ? undefined : 'Run again with --verbose for the stack trace.');
+    if (this.json) {
+      const body: Record<string, unknown> = { code, message, hint: hint ?? null };
+      if (known?.details) body.details = known.details;
+      this.io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+    } else {
+      this.io.stderr.write(`${this.err.red('error:')} ${message}\n`);
+      if (hint) this.io.stderr.write(`${this.err.dim('hint:')} ${hint}\n`);
+    }
+    if (this.verbose && error instanceof Error && error.stack) {
+      this.io.stderr.write(`${error.stack}\n`);
+      if (error.cause instanceof Error && error.cause.stack)
+        this.io.stderr.write(`caused by: ${error.cause.stack}\n`);
+    }
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Providers are loaded lazily (`jit --help` and `jit ip` must not pay for a cloud SDK): each entry
+ * is a dynamic import. A cloud without an entry fails with JIT_PROVIDER_UNAVAILABLE instead of
+ * pretending to work.
+ */
+import { ProviderError } from '../core/errors.js';
+import type { CloudName } from '../core/model.js';
+import type { CloudProvider } from '../core/ports.js';
+
+type ProviderLoader = () => Promise<CloudProvider>;
+
+const CLOUD_LABEL: Record<CloudName, string> = { azure: 'Azure', aws: 'AWS' };
+
+const loaders: Partial<Record<CloudName, ProviderLoader>> = {};
+
+export async function loadProvider(cloud: CloudName): Promise<CloudProvider> {
+  const loader = loaders[cloud];
+  if (!loader) {
+    throw new ProviderError(
+      'JIT_PROVIDER_UNAVAILABLE',
+      `The ${CLOUD_LABEL[cloud]} provider is not built into this version of jit yet, so nothing was changed.`,
+      { hint: 'Inputs were checked; `jit ip` and `jit config` work without a provider.' },
+    );
+  }
+  return loader();
+}

@@ -1,0 +1,167 @@
+/** The built bin/jit.js as a user's shell runs it: help, version, exit codes, --json, start-up weight. */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, baseEnv, ROOT, runBin, tempConfigDir } from '../support/cli.js';
+
+const { dir, cleanup } = tempConfigDir();
+afterAll(cleanup);
+const env = baseEnv(dir);
+const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string })
+  .version;
+const COMMANDS = [
+  'enable',
+  'disable',
+  'request',
+  'ssh',
+  'status',
+  'revoke',
+  'sweep',
+  'scan',
+  'role',
+  'ip',
+  'config',
+  'completion',
+];
+
+describe('bin/jit.js', () => {
+  it('is the shebang shim the package exposes as jit and jit-access', () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ jit: 'bin/jit.js', 'jit-access': 'bin/jit.js' });
+    expect(readFileSync(BIN, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  it('--help lists every command with examples, exit 0', async () => {
+    const result = await runBin(['--help'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    for (const command of COMMANDS) expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    expect(result.stdout).toMatch(/Examples:\n {2}\$ jit enable vm01/);
+  });
+
+  it.each(COMMANDS)('`jit %s --help` shows an example', async (command) => {
+    const result = await runBin([command, '--help'], { env });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Examples?:\n {2}\$ /);
+  });
+
+  it('--version prints the package version', async () => {
+    const result = await runBin(['--version'], { env });
+    expect(result).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  it('an unknown command exits 2 with a suggestion', async () => {
+    const result = await runBin(['stauts'], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: Unknown command 'stauts'/);
+    expect(result.stderr).toMatch(/Did you mean status\?/);
+    expect(result.stdout).toBe('');
+  });
+
+  it('a bad flag exits 2 naming the flag', async () => {
+    const result = await runBin(['request', 'vm01', '--cloud', 'azure', '--port', '70000'], { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: --port "70000" is not a port 1-65535/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--json errors have the documented shape, alone on stdout', async () => {
+    const result = await runBin(['request', 'vm01', '--cloud', 'azure', '--duration', '25h', '--json'], {
+      env,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe('');
+    const body = JSON.parse(result.stdout);
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(Object.keys(body.error).sort()).toEqual(['code', 'hint', 'message']);
+    expect(body.error.code).toBe('JIT_INVALID_DURATION');
+  });
+
+  it('a cloud command without its provider exits 1 with JIT_PROVIDER_UNAVAILABLE', async () => {
+    const result = await runBin(['enable', 'i-0123456789abcdef0', '--json'], { env });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).error.code).toBe('JIT_PROVIDER_UNAVAILABLE');
+    expect(JSON.parse(result.stdout).error.message).toMatch(/The AWS provider is not built/);
+  });
+
+  it('`jit --help` and `jit ip --source` load no cloud SDK, config store, spinner or prompt library', async () => {
+    for (const argv of [['--help'], ['ip', '--source', '203.0.113.9', '--json']]) {
+      const file = path.join(dir, `imports-${argv[0]}.txt`);
+      const hook = path.join(ROOT, 'test', 'support', 'record-imports.mjs');
+      const result = await runBin(argv, {
+        env: { ...env, JIT_TEST_IMPORTS_FILE: file },
+        nodeOptions: `--import=${hook}`,
+      });
+      expect(result.code).toBe(0);
+      const loaded = readFileSync(file, 'utf8');
+      expect(loaded).toContain('/dist/cli/main.js'); // the hook saw the program load
+      expect(loaded).toContain('/node_modules/commander/');
+      for (const heavy of [
+        '@azure/',
+        '@aws-sdk/',
+        '@smithy/',
+        '/node_modules/conf/',
+        '/node_modules/ora/',
+        '@inquirer/',
+      ]) {
+        expect(loaded).not.toContain(heavy);
+      }
+    }
+  });
+
+  it('leaves quietly when its reader goes away (EPIPE)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [BIN, 'completion', 'fish'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+});
+
+describe('jit ip (subprocess, local echo services)', () => {
+  const servers: http.Server[] = [];
+  const serve = async (handler: http.RequestListener) => {
+    const server = http.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  };
+  afterAll(() => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('reports the address two services agree on', async () => {
+    const urls = [await serve((_q, s) => s.end('1.1.1.1')), await serve((_q, s) => s.end('1.1.1.1\n'))];
+    const result = await runBin(['ip', '--json'], { env: { ...env, JIT_IP_URLS: urls.join(',') } });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      v4: { address: '1.1.1.1', agreement: 'agreed' },
+      v6: null,
+    });
+  });
+
+  it('fails with JIT_IP_NOT_DETECTED, naming what each service said, when all fail', async () => {
+    const urls = [
+      await serve((_q, s) => s.writeHead(500).end()),
+      await serve((_q, s) => s.end('<html>hello</html>')),
+      await serve((_q, s) => s.end('10.0.0.1')),
+    ];
+    const result = await runBin(['ip'], { env: { ...env, JIT_IP_URLS: urls.join(',') } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: /);
+    expect(result.stderr).toMatch(/HTTP 500/);
+    expect(result.stderr).toMatch(/10\.0\.0\.1 \(private\)/);
+    expect(result.stderr).toMatch(/hint: Pass --source/);
+  });
+});

@@ -1,0 +1,68 @@
+/** Runs the CLI in-process (main with captured streams) or as the built bin/jit.js subprocess. */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'bin', 'jit.js');
+const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A private config directory per test, removed by the returned cleanup. */
+export function tempConfigDir(): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'jit-test-'));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** A clean environment: nothing from the developer's shell leaks into what jit resolves. */
+export function baseEnv(configDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '',
+    HOME: configDir,
+    JIT_CONFIG_DIR: configDir,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    ...extra,
+  };
+}
+
+export async function runCli(
+  argv: string[],
+  options: { env: Record<string, string>; stdinTTY?: boolean; stdoutTTY?: boolean; stderrTTY?: boolean },
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, {
+    stdout: { write: (s: string) => (stdout += s), isTTY: options.stdoutTTY ?? false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: options.stderrTTY ?? false },
+    stdin: { isTTY: options.stdinTTY ?? false },
+    env: options.env,
+  });
+  return { code, stdout, stderr };
+}
+
+/** Runs the built binary with the network guard loaded, as a user's shell would (no TTY). */
+export function runBin(
+  argv: string[],
+  options: { env: Record<string, string>; nodeOptions?: string; execPath?: string },
+): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.execPath ?? process.execPath, [BIN, ...argv], {
+      env: { ...options.env, NODE_OPTIONS: `--import=${NET_GUARD} ${options.nodeOptions ?? ''}`.trim() },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}

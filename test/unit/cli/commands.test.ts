@@ -1,0 +1,151 @@
+/** In-process tests of the commands that work without a cloud provider: config, completion, ip. */
+import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
+
+const { dir, cleanup } = tempConfigDir();
+afterAll(cleanup);
+
+describe('jit config', () => {
+  it('sets, gets, lists with sources, and unsets', async () => {
+    const env = baseEnv(dir);
+    expect((await runCli(['config', 'set', 'region', 'EU-West-1'], { env })).stdout).toBe(
+      'region = eu-west-1\n',
+    );
+    expect((await runCli(['config', 'get', 'region'], { env })).stdout).toBe('eu-west-1\n');
+    const listed = await runCli(['config', 'list', '--json', '--profile', 'ops'], {
+      env: baseEnv(dir, { JIT_DURATION: '20m' }),
+    });
+    const { settings, path } = JSON.parse(listed.stdout);
+    expect(path).toBe(`${dir}/config.json`);
+    expect(settings).toEqual(
+      expect.arrayContaining([
+        { key: 'region', value: 'eu-west-1', source: 'config' },
+        { key: 'duration', value: '20m', source: 'env' },
+        { key: 'profile', value: 'ops', source: 'flag' },
+        { key: 'azure-cloud', value: 'AzurePublicCloud', source: 'default' },
+      ]),
+    );
+    expect((await runCli(['config', 'unset', 'region'], { env })).code).toBe(0);
+    const gone = await runCli(['config', 'get', 'region', '--json'], { env });
+    expect(JSON.parse(gone.stdout)).toEqual({ key: 'region', value: null });
+  });
+
+  it('lets the environment override the file and a flag override both', async () => {
+    const env = baseEnv(dir, { AWS_REGION: 'us-east-2' });
+    await runCli(['config', 'set', 'region', 'eu-west-1'], { env });
+    const rows = async (argv: string[]) =>
+      JSON.parse((await runCli(['config', 'list', '--json', ...argv], { env })).stdout).settings;
+    expect(await rows([])).toContainEqual({ key: 'region', value: 'us-east-2', source: 'env' });
+    expect(await rows(['--region', 'ap-south-1'])).toContainEqual({
+      key: 'region',
+      value: 'ap-south-1',
+      source: 'flag',
+    });
+  });
+});
+
+describe('jit completion', () => {
+  it('completes commands and flags in bash', async () => {
+    const script = (await runCli(['completion', 'bash'], { env: baseEnv(dir) })).stdout;
+    const complete = (words: string) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `${script}\nCOMP_WORDS=(${words}); COMP_CWORD=$(( \${#COMP_WORDS[@]} - 1 )); _jit_complete; echo "\${COMPREPLY[*]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(complete('jit req')).toBe('request');
+    expect(complete('jit request --dur')).toBe('--duration');
+    expect(complete('jit config s')).toBe('set');
+    expect(complete('jit sweep --dry')).toBe('--dry-run');
+  });
+
+  it.each([
+    ['zsh', /#compdef jit jit-access[\s\S]*'request:open access[\s\S]*request\) compadd -- .*--duration/],
+    [
+      'fish',
+      /complete -c jit -n '__fish_use_subcommand' -a request[\s\S]*__fish_seen_subcommand_from ssh' -l user/,
+    ],
+  ])('prints a %s script listing every command and its flags', async (shell, shape) => {
+    const result = await runCli(['completion', shell], { env: baseEnv(dir) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(shape);
+    for (const command of [
+      'enable',
+      'disable',
+      'request',
+      'ssh',
+      'status',
+      'revoke',
+      'sweep',
+      'scan',
+      'role',
+      'ip',
+    ]) {
+      expect(result.stdout).toContain(command);
+    }
+  });
+});
+
+describe('jit ip', () => {
+  const servers: http.Server[] = [];
+  const urls: string[] = [];
+  /** The liar answers at once and the others after it, so the liar is heard before two agree. */
+  const serve = async (body: string, delayMs = 0) => {
+    const server = http.createServer((_req, res) => {
+      setTimeout(() => res.end(body), delayMs);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    servers.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  };
+  beforeAll(async () => {
+    urls.push(await serve('8.8.4.4\n', 150), await serve('ip=8.8.4.4\nts=1\n', 150), await serve('1.0.0.1'));
+  });
+  afterAll(() => {
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('prints the address two services agreed on, and warns about the one that lied', async () => {
+    const result = await runCli(['ip'], { env: baseEnv(dir, { JIT_IP_URLS: urls.join(',') }) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /^IPv4 {2}8\.8\.4\.4 {2}\(agreed by 127\.0\.0\.1:\d+, 127\.0\.0\.1:\d+\)\nIPv6 {2}not detected\n$/,
+    );
+    expect(result.stderr).toMatch(/warning: IPv4: services disagreed: .*said 1\.0\.0\.1/);
+  });
+
+  it('--json lists every answer', async () => {
+    const result = await runCli(['ip', '--json'], {
+      env: baseEnv(dir, { JIT_IP_URLS: urls.slice(0, 2).join(',') }),
+    });
+    const body = JSON.parse(result.stdout);
+    expect(body).toMatchObject({
+      source: 'detected',
+      v4: { address: '8.8.4.4', prefix: '8.8.4.4/32', agreement: 'agreed' },
+      v6: null,
+    });
+    expect(body.v4.services).toEqual(urls.slice(0, 2));
+    expect(body.answers.filter((a: { family: number }) => a.family === 4)).toHaveLength(2);
+  });
+
+  it('--source skips detection', async () => {
+    const result = await runCli(['ip', '--source', '2001:DB8::7', '--json'], {
+      env: baseEnv(dir, { JIT_IP_URLS: 'http://127.0.0.1:9/' }),
+    });
+    expect(JSON.parse(result.stdout)).toEqual({
+      source: 'flag',
+      v4: null,
+      v6: { address: '2001:db8::7', prefix: '2001:db8::7/128', agreement: 'given', services: [] },
+      answers: [],
+    });
+  });
+});

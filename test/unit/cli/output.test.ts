@@ -1,0 +1,91 @@
+/** The one output policy: streams, colour, prompts, --json, --verbose (SPEC §3). */
+import { afterAll, describe, expect, it } from 'vitest';
+import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
+
+const { dir, cleanup } = tempConfigDir();
+afterAll(cleanup);
+const ESC = '\u001b[';
+const unavailable = ['request', 'vm01', '--cloud', 'azure', '-p', '22'];
+
+describe('output policy', () => {
+  it('colours results only on a TTY outside CI, and honours NO_COLOR and --no-color', async () => {
+    const tty = { stdoutTTY: true, stderrTTY: true };
+    expect(
+      (await runCli(['config', 'set', 'cloud', 'azure'], { env: baseEnv(dir), ...tty })).stdout,
+    ).toContain(ESC);
+    const plain = [
+      await runCli(['config', 'set', 'cloud', 'azure'], { env: baseEnv(dir) }),
+      await runCli(['config', 'set', 'cloud', 'azure'], { env: baseEnv(dir, { NO_COLOR: '1' }), ...tty }),
+      await runCli(['config', 'set', 'cloud', 'azure', '--no-color'], { env: baseEnv(dir), ...tty }),
+      await runCli(['config', 'set', 'cloud', 'azure'], { env: baseEnv(dir, { CI: 'true' }), ...tty }),
+    ];
+    for (const result of plain) {
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('cloud = azure\n');
+    }
+  });
+
+  it('colours errors on a TTY stderr only', async () => {
+    const tty = await runCli(unavailable, { env: baseEnv(dir), stderrTTY: true });
+    expect(tty.stderr).toContain(ESC);
+    const piped = await runCli(unavailable, { env: baseEnv(dir) });
+    expect(piped.stderr).not.toContain(ESC);
+    expect(piped.stderr).toMatch(/^error: The Azure provider is not built into this version of jit yet/);
+  });
+
+  it('puts results on stdout and nothing else there', async () => {
+    const result = await runCli(unavailable, { env: baseEnv(dir) });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+  });
+
+  it('prints exactly one JSON document on stdout for success and failure', async () => {
+    const ok = await runCli(['config', 'set', 'duration', 'PT90M', '--json'], { env: baseEnv(dir) });
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toEqual({ key: 'duration', value: '1h30m' });
+    expect(ok.stderr).toBe('');
+    const failed = await runCli([...unavailable, '--json'], { env: baseEnv(dir), stderrTTY: true });
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout)).toEqual({
+      error: {
+        code: 'JIT_PROVIDER_UNAVAILABLE',
+        message: 'The Azure provider is not built into this version of jit yet, so nothing was changed.',
+        hint: 'Inputs were checked; `jit ip` and `jit config` work without a provider.',
+      },
+    });
+    expect(failed.stderr).toBe('');
+  });
+
+  it('never prompts without a TTY, in CI, with --no-input or with --json', async () => {
+    const cases = [
+      { argv: ['request', '--cloud', 'azure'], stdinTTY: false, env: {} as Record<string, string> },
+      { argv: ['request', '--cloud', 'azure'], stdinTTY: true, env: { CI: 'true' } },
+      { argv: ['request', '--cloud', 'azure', '--no-input'], stdinTTY: true, env: {} },
+      { argv: ['request', '--cloud', 'azure', '--json'], stdinTTY: true, env: {} },
+    ];
+    for (const c of cases) {
+      const result = await runCli(c.argv, { env: baseEnv(dir, c.env), stdinTTY: c.stdinTTY });
+      expect(result.code).toBe(2);
+      expect(result.stdout + result.stderr).toMatch(/Missing <vm>/);
+    }
+  });
+
+  it('adds the stack trace with --verbose only', async () => {
+    expect((await runCli(unavailable, { env: baseEnv(dir) })).stderr).not.toMatch(/\n\s+at /);
+    expect((await runCli([...unavailable, '--verbose'], { env: baseEnv(dir) })).stderr).toMatch(
+      /\n\s+at .*registry/,
+    );
+  });
+
+  it('exits 0 with help on stdout, and 2 with help on stderr for a bare `jit`', async () => {
+    const help = await runCli(['request', '--help'], { env: baseEnv(dir) });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: jit request/);
+    expect(help.stdout).toMatch(/Example/);
+    expect(help.stdout).toMatch(/Global Options:[\s\S]*--json/);
+    const bare = await runCli([], { env: baseEnv(dir) });
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/Usage: jit/);
+  });
+});
