@@ -25,7 +25,7 @@ export function buildProgram(run: CliRun): Command {
   const program = new Command('jit')
     .description(
       'Just-in-time network access to cloud VMs: open a port for your IP only, for a bounded time, ' +
-        'on Azure Network Security Groups and AWS EC2 security groups.',
+      'on Azure Network Security Groups and AWS EC2 security groups.',
     )
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
@@ -42,11 +42,11 @@ export function buildProgram(run: CliRun): Command {
   program.addHelpText(
     'after',
     '\nExamples:\n' +
-      '  $ jit enable vm01 --port 22 --max-duration 3h\n' +
-      '  $ jit request vm01 --port 22 --duration 1h\n' +
-      '  $ jit ssh vm01 --user azureuser\n' +
-      '  $ jit status\n\n' +
-      'Exit codes: 0 ok · 1 cloud/operation failure · 2 bad input · 3 refused by policy · 4 auth · 130 interrupted',
+    '  $ jit enable vm01 --port 22 --max-duration 3h\n' +
+    '  $ jit request vm01 --port 22 --duration 1h\n' +
+    '  $ jit ssh vm01 --user azureuser\n' +
+    '  $ jit status\n\n' +
+    'Exit codes: 0 ok · 1 cloud/operation failure · 2 bad input · 3 refused by policy · 4 auth · 130 interrupted',
   );
   // Commands built apart and added here do not inherit the root's settings by themselves: copy the
   // output wiring, exit override and help layout (with the global flags) down the tree.

@@ -38,7 +38,6 @@ export const MAX_JUSTIFICATION = 200;
 export function justificationFlag(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (text === '' || text.length > MAX_JUSTIFICATION || /[\u0000-\u001f\u007f]/.test(text)) {
     throw new UserError(
       'JIT_INVALID_JUSTIFICATION',

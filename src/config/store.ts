@@ -130,8 +130,8 @@ const DEFAULTS = {
 } as const satisfies Partial<Record<ConfigKey, ResolvedSetting>>;
 
 /** Settings that have a value whatever the user sets; the others may be absent. */
-export type ResolvedSettings = Partial<Record<ConfigKey, ResolvedSetting>> &
-  Record<keyof typeof DEFAULTS, ResolvedSetting>;
+export type ResolvedSettings = Partial<Record<ConfigKey, ResolvedSetting>>
+  & Record<keyof typeof DEFAULTS, ResolvedSetting>;
 
 /**
  * The variables each key reads, first non-empty one wins. AWS_REGION before AWS_DEFAULT_REGION is
