@@ -1,19 +1,19 @@
 /**
  * Providers are loaded lazily (`jit --help` and `jit ip` must not pay for a cloud SDK): each entry
- * is a dynamic import. A cloud without an entry fails with JIT_PROVIDER_UNAVAILABLE instead of
- * pretending to work.
+ * is a dynamic import of the provider's composition root. A cloud without an entry fails with
+ * JIT_PROVIDER_UNAVAILABLE instead of pretending to work.
  */
 import { ProviderError } from '../core/errors.js';
 import type { CloudName } from '../core/model.js';
-import type { CloudProvider } from '../core/ports.js';
+import type { CloudProvider, ProviderContext } from '../core/ports.js';
 
-type ProviderLoader = () => Promise<CloudProvider>;
+type ProviderLoader = (context: ProviderContext) => Promise<CloudProvider>;
 
 const CLOUD_LABEL: Record<CloudName, string> = { azure: 'Azure', aws: 'AWS' };
 
 const loaders: Partial<Record<CloudName, ProviderLoader>> = {};
 
-export async function loadProvider(cloud: CloudName): Promise<CloudProvider> {
+export async function loadProvider(cloud: CloudName, context: ProviderContext): Promise<CloudProvider> {
   const loader = loaders[cloud];
   if (!loader) {
     throw new ProviderError(
@@ -22,5 +22,5 @@ export async function loadProvider(cloud: CloudName): Promise<CloudProvider> {
       { hint: 'Inputs were checked; `jit ip` and `jit config` work without a provider.' },
     );
   }
-  return loader();
+  return loader(context);
 }

@@ -2,8 +2,8 @@
  * What the CLI says about a detection: the address with its evidence, the warnings SPEC §7 asks
  * for (only one service answered, services disagreed), and the error when nothing was found.
  */
-import { ProviderError } from '../core/errors.js';
-import type { DetectedAddress, IpDetection, ServiceAnswer } from '../core/ports.js';
+import { ProviderError } from './errors.js';
+import type { DetectedAddress, IpDetection, ServiceAnswer } from './ports.js';
 
 /** A service by its host (and port), which is what a human recognises: "api.ipify.org". */
 function serviceName(url: string): string {
@@ -62,7 +62,7 @@ export function requireDetectedAddress(
   throw new ProviderError(
     'JIT_IP_NOT_DETECTED',
     `Could not detect your public ${prefer === 'any' ? 'IP' : `IPv${prefer}`} address` +
-      (why.length === 0 ? ': no service to ask.' : ` (${why.join('; ')}).`),
+    (why.length === 0 ? ': no service to ask.' : ` (${why.join('; ')}).`),
     { hint: 'Pass --source <your IP> or set JIT_IP_URLS', details: { answers: failed } },
   );
 }

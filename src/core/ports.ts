@@ -3,7 +3,7 @@
  * environment or the disk itself; the composition root (src/cli) hands these in, and tests hand
  * in fakes.
  */
-import type { CloudName, PortRange } from './model.js';
+import type { CloudName, Policy, PortRange } from './model.js';
 
 export interface Clock {
   now(): Date;
@@ -95,10 +95,156 @@ export interface GrantStore {
 
 // ---- cloud providers (src/clouds) -------------------------------------------------------------
 
+/** A VM as its provider resolved it. */
+export interface TargetInfo {
+  cloud: CloudName;
+  /** Canonical id: the ARM resource ID, or the EC2 instance ID. */
+  id: string;
+  /** Display name: the VM name, or the instance's Name tag (else its id). */
+  name: string;
+  /** What the provider needs to reach the target again (subscription + resource group, region …). */
+  scope: Record<string, string>;
+  privateAddresses: string[];
+  /** Public addresses, for `jit ssh`; empty when the VM has none. */
+  publicAddresses: string[];
+  /** Raw value of the `jit-access` tag; decoding (and its errors) is the core's business. */
+  policyTag: string | undefined;
+  /** Power/run state as the cloud words it (`running`, `VM deallocated` …), when known. */
+  state?: string;
+}
+
 /**
- * A cloud adapter. The operations (enable, request, revoke, disable, status, sweep, scan, role)
- * are added with the providers that implement them; another cloud must fit without core changes.
+ * One change a command makes (or, with --dry-run, would make) in the cloud, exact enough for an
+ * operator to review: where, what, and the rule as written.
+ */
+export interface RuleChange {
+  op:
+    | 'add-rule'
+    | 'update-rule'
+    | 'remove-rule'
+    | 'restore-rule'
+    | 'set-tag'
+    | 'remove-tag'
+    | 'create-group'
+    | 'attach-group'
+    | 'detach-group'
+    | 'delete-group';
+  /** The NSG / security group / VM the change is made on. */
+  on: string;
+  /** One human line, e.g. "jit-deny-vm01-1a2b3c prio 3000 Deny Tcp 22 from * to 10.0.0.4". */
+  summary: string;
+  /** The rule or tag as written, in the cloud's own field names. */
+  detail?: Record<string, unknown>;
+}
+
+export interface ChangeReport {
+  changes: RuleChange[];
+  /** False for --dry-run (nothing was written). */
+  applied: boolean;
+  /** Notes for the user that are not errors (e.g. "narrow rule X keeps working"). */
+  notes: string[];
+}
+
+export interface EnableOptions {
+  dryRun: boolean;
+  /** AWS: also revoke narrow (non-internet) rules on the policy ports. */
+  includeNarrow: boolean;
+  /** AWS: give the instance its own copy of a group shared with other instances. */
+  isolate: boolean;
+}
+
+/** What a grant opens: the core has checked it against the policy before a provider sees it. */
+export interface GrantSpec {
+  id: string;
+  ports: PortRange[];
+  /** CIDR, /32 or /128 for a detected address. */
+  source: string;
+  requester: string;
+  justification?: string;
+  /** ISO 8601 UTC. */
+  expiresAt: string;
+}
+
+/** A grant as the cloud's own metadata describes it (rule names, descriptions, tags): what sweep sees. */
+export interface CloudGrant {
+  grantId: string;
+  target: { id: string; name: string };
+  scope: Record<string, string>;
+  source: string;
+  ports: PortRange[];
+  expiresAt: string;
+  requester: string;
+  /** Provider-specific references to each cloud rule of the grant. */
+  rules: unknown[];
+}
+
+/** How a policy port fares against the internet: SPEC §4 "effectiveness". */
+export interface PortExposure {
+  port: PortRange;
+  /** locked: the internet is refused except for active grants; exposed: some rule lets it in. */
+  verdict: 'locked' | 'exposed' | 'unknown';
+  /** The rules that defeat the lock-down (or make the verdict uncertain), named as the cloud names them. */
+  rules: string[];
+  reason: string;
+}
+
+export interface TargetStatus {
+  target: TargetInfo;
+  grants: CloudGrant[];
+  /** Per policy port; empty when the VM has no policy. */
+  exposure: PortExposure[];
+  /** Whether jit's lock-down (deny rules / jit group) is present. */
+  lockedDown: boolean;
+}
+
+export interface ScanFinding {
+  target: { id: string; name: string };
+  /** Management ports (22, 3389, 5985, 5986) reachable from any address, with the rules that open them. */
+  open: { port: number; rules: string[] }[];
+  /** Whether jit already manages the VM (has a policy tag). */
+  managed: boolean;
+}
+
+export interface RoleDocuments {
+  /** Least privilege to request, revoke and see status. */
+  requester: unknown;
+  /** Adds what enable/disable/sweep need. */
+  admin: unknown;
+}
+
+/**
+ * A cloud adapter. The core calls these after validating input and checking the policy; every
+ * method that writes honours `dryRun` by returning the exact changes without making them, and
+ * rolls back what it wrote if a later step fails (SPEC §8).
  */
 export interface CloudProvider {
   readonly cloud: CloudName;
+  /** The cloud identity behind the credential (UPN, application id, or caller ARN): the requester. */
+  whoami(): Promise<string>;
+  resolveTarget(ref: string): Promise<TargetInfo>;
+  /** Writes the policy tag and locks the policy ports down. Re-running with a new policy updates both. */
+  enable(target: TargetInfo, policy: Policy, options: EnableOptions): Promise<ChangeReport>;
+  /** Removes the lock-down exactly as enable made it, and the policy tag. Grants are closed first by the core. */
+  disable(target: TargetInfo, options: { dryRun: boolean }): Promise<ChangeReport>;
+  /** Creates the grant's allow rules, or, if rules of this grant id exist, moves their expiry (extend). */
+  openGrant(
+    target: TargetInfo,
+    grant: GrantSpec,
+    options: { dryRun: boolean },
+  ): Promise<ChangeReport & { rules: unknown[] }>;
+  /** Removes exactly the grant's rules; rules already gone are not an error. */
+  closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport>;
+  /** Every jit grant the cloud metadata shows: on one target, or in the whole scope (sweep). */
+  listGrants(target?: TargetInfo): Promise<CloudGrant[]>;
+  /** Policy-port exposure of a target, evaluated as the cloud would (SPEC §4 effectiveness). */
+  status(target: TargetInfo, policy: Policy | undefined, grants: CloudGrant[]): Promise<TargetStatus>;
+  scan(): Promise<ScanFinding[]>;
+  role(): RoleDocuments;
+}
+
+/** What a provider is built from: resolved settings (flags > env > config > defaults) and the environment. */
+export interface ProviderContext {
+  settings: Partial<Record<string, string>>;
+  env: Readonly<Record<string, string | undefined>>;
+  progress: Progress;
 }

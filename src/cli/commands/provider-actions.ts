@@ -1,72 +1,201 @@
 /**
  * What the cloud commands do once commander has parsed them, imported only when one runs (the
- * validators pull in ipaddr.js and the config store, which `jit --help` must not pay for). Each
- * action validates every flag first (bad input exits 2 before any cloud call), resolves the
- * target's cloud, then hands over to that cloud's provider.
+ * validators pull in ipaddr.js, the use cases the config store and the ledger, which `jit --help`
+ * must not pay for). Each action validates every flag first (bad input exits 2 before any cloud
+ * call), resolves the target's cloud, builds the provider, calls a use case and renders its result.
  */
 import type { Command } from 'commander';
 import { loadProvider } from '../../clouds/registry.js';
-import { UserError } from '../../core/errors.js';
-import { isGrantId } from '../../core/grant-id.js';
+import { configDir } from '../../config/paths.js';
+import { formatDuration } from '../../core/duration.js';
+import { ProviderError, UserError } from '../../core/errors.js';
+import { isGrantId, newGrantId } from '../../core/grant-id.js';
 import type { CloudName } from '../../core/model.js';
-import { buildPolicy } from '../../core/policy.js';
+import { buildPolicy, encodePolicy } from '../../core/policy.js';
+import { formatPortRanges } from '../../core/port-spec.js';
+import type { CloudProvider, Progress } from '../../core/ports.js';
 import { parseTarget } from '../../core/target.js';
-import { commandScope, requireTarget } from '../action-kit.js';
+import type { UseCaseDeps } from '../../core/use-cases/deps.js';
+import { scanText, changesText, dryRunHeading, grantLine, statusText, utc } from '../render/report.js';
+import { openLedger } from '../../scheduler/ledger.js';
+import { type CommandScope, commandScope, requireTarget } from '../action-kit.js';
 import { cloudFlag } from '../global-flags.js';
 import type { CliRun } from '../run.js';
-import { resolveCloud } from '../settings.js';
-import {
-  allowSourcesFlag,
-  durationFlag,
-  justificationFlag,
-  portsFlag,
-  sourceFlag,
-  userFlag,
-} from '../validate.js';
+import { loadSettings } from '../settings.js';
+import { allowSourcesFlag, durationFlag, justificationFlag, portsFlag, sourceFlag, userFlag } from '../validate.js';
 
 type Options = Record<string, string | boolean | string[] | undefined>;
 const text = (value: Options[string]) => (typeof value === 'string' ? value : undefined);
 
-/** Resolves the target's cloud and loads its provider (which reports if it is not built yet). */
-async function onTarget(run: CliRun, command: Command, vm: string | undefined, usage: string): Promise<void> {
-  const { flags, out } = commandScope(run, command);
-  const ref = await requireTarget(vm, out, usage);
-  const target = parseTarget(ref, await resolveCloud(run, flags));
-  await loadProvider(target.cloud);
+interface Session extends CommandScope {
+  deps: UseCaseDeps;
+  settings: Awaited<ReturnType<typeof loadSettings>>;
+  progress: Progress & { stop(): void };
+}
+
+const systemClock = { now: () => new Date() };
+
+/** Builds the provider for `cloud` and the use cases' dependencies, then runs `body` with a spinner. */
+async function withCloud<T>(
+  run: CliRun,
+  scope: CommandScope,
+  settings: Session['settings'],
+  cloud: CloudName,
+  body: (session: Session) => Promise<T>,
+): Promise<T> {
+  const progress = await scope.out.progress();
+  try {
+    const values = Object.fromEntries(Object.entries(settings).map(([key, setting]) => [key, setting?.value]));
+    const provider: CloudProvider = await loadProvider(cloud, { settings: values, env: run.io.env, progress });
+    const deps: UseCaseDeps = { provider, ledger: openLedger(configDir(run.io.env)), clock: systemClock, progress };
+    return await body({ ...scope, deps, settings, progress });
+  } finally {
+    progress.stop();
+  }
+}
+
+/** Resolves the target's cloud from its form, --cloud, the environment or the config. */
+async function onTarget<T>(
+  run: CliRun,
+  command: Command,
+  vm: string | undefined,
+  usage: string,
+  body: (session: Session, ref: string) => Promise<T>,
+): Promise<T> {
+  const scope = commandScope(run, command);
+  const ref = await requireTarget(vm, scope.out, usage);
+  const settings = await loadSettings(run, scope.flags);
+  const target = parseTarget(ref, settings.cloud?.value as CloudName | undefined);
+  return withCloud(run, scope, settings, target.cloud, (session) => body(session, target.ref));
 }
 
 /** For commands without a target (sweep, scan, status of everything): the cloud must be known. */
-async function onScope(run: CliRun, command: Command, what: string): Promise<void> {
-  const { flags } = commandScope(run, command);
-  const cloud: CloudName | undefined = await resolveCloud(run, flags);
+async function onScope<T>(
+  run: CliRun,
+  command: Command,
+  what: string,
+  body: (session: Session) => Promise<T>,
+): Promise<T> {
+  const scope = commandScope(run, command);
+  const settings = await loadSettings(run, scope.flags);
+  const cloud = settings.cloud?.value as CloudName | undefined;
   if (!cloud) {
     throw new UserError('JIT_CLOUD_UNKNOWN', `${what} needs to know the cloud.`, {
       hint: 'Pass --cloud azure|aws, or set a default with `jit config set cloud azure`.',
     });
   }
-  await loadProvider(cloud);
+  return withCloud(run, scope, settings, cloud, body);
 }
 
 export async function enable(run: CliRun, vm: string | undefined, options: Options, command: Command) {
-  buildPolicy({
+  const policy = buildPolicy({
     ports: portsFlag(text(options.port), text(options.protocol)) ?? [],
     maxDuration: durationFlag(text(options.maxDuration), '--max-duration'),
     allowSources: allowSourcesFlag(options.allowSource as string[] | undefined),
     requireJustification: options.requireJustification === true,
   });
-  await onTarget(run, command, vm, 'jit enable <vm>');
+  await onTarget(run, command, vm, 'jit enable <vm>', async ({ deps, out }, ref) => {
+    const { enable: enableUseCase } = await import('../../core/use-cases/enable.js');
+    const result = await enableUseCase(
+      {
+        target: ref,
+        policy,
+        dryRun: options.dryRun === true,
+        includeNarrow: options.includeNarrow === true,
+        isolate: options.isolate === true,
+      },
+      deps,
+    );
+    out.result(
+      { target: result.target, policy: encodePolicy(policy), ...result.report },
+      (c) => {
+        const done = `Enabled jit on ${c.bold(result.target.name)} (${encodePolicy(policy)}):`;
+        return `${dryRunHeading(c, result.report, done)}\n${changesText(c, result.report)}`;
+      },
+    );
+  });
 }
 
-export async function disable(run: CliRun, vm: string | undefined, _options: Options, command: Command) {
-  await onTarget(run, command, vm, 'jit disable <vm>');
+export async function disable(run: CliRun, vm: string | undefined, options: Options, command: Command) {
+  await onTarget(run, command, vm, 'jit disable <vm>', async ({ deps, out, flags, progress }, ref) => {
+    const dryRun = options.dryRun === true;
+    if (!dryRun && flags.yes !== true) {
+      if (!out.interactive) {
+        throw new UserError('JIT_CONFIRMATION_REQUIRED', `jit disable ${ref} removes the lock-down: pass --yes to confirm.`, {
+          hint: 'Or see what it would do first with --dry-run.',
+        });
+      }
+      const { confirm } = await import('@inquirer/prompts');
+      progress.stop();
+      if (!(await confirm({ message: `Remove the lock-down from ${ref} and restore its earlier rules?`, default: false }))) {
+        throw new UserError('JIT_CANCELLED', 'Cancelled; nothing was changed.');
+      }
+    }
+    const { disable: disableUseCase } = await import('../../core/use-cases/disable.js');
+    const result = await disableUseCase({ target: ref, dryRun }, deps);
+    const report = {
+      changes: [...result.closed.flatMap((c) => c.report.changes), ...result.report.changes],
+      applied: result.report.applied,
+      notes: result.report.notes,
+    };
+    out.result(
+      { target: result.target, revokedGrants: result.closed.map((c) => c.grant.grantId), ...report },
+      (c) => `${dryRunHeading(c, report, `Disabled jit on ${c.bold(result.target.name)}:`)}\n${changesText(c, report)}`,
+    );
+  });
 }
 
-export async function request(run: CliRun, vm: string | undefined, options: Options, command: Command) {
-  portsFlag(text(options.port), text(options.protocol));
-  durationFlag(text(options.duration), '--duration');
-  sourceFlag(text(options.source));
-  justificationFlag(text(options.justification));
-  await onTarget(run, command, vm, 'jit request <vm>');
+/** `-- CMD` and `jit ssh` come with the scheduler (revoke when the command exits); until then they refuse. */
+function notYet(what: string): never {
+  throw new ProviderError('JIT_NOT_IMPLEMENTED', `${what} is not built yet, so nothing was changed.`, {
+    hint: 'Request access with `jit request <vm>`, run your command, then `jit revoke <vm>`.',
+  });
+}
+
+export async function request(
+  run: CliRun,
+  vm: string | undefined,
+  commandArgs: string[],
+  options: Options,
+  command: Command,
+) {
+  const ports = portsFlag(text(options.port), text(options.protocol));
+  const duration = durationFlag(text(options.duration), '--duration');
+  const source = sourceFlag(text(options.source));
+  const justification = justificationFlag(text(options.justification));
+  if (commandArgs.length > 0) notYet('`jit request … -- CMD`');
+  await onTarget(run, command, vm, 'jit request <vm>', async ({ deps, out, settings, progress }, ref) => {
+    const [{ request: requestUseCase }, { createIpDetector }, { parseDuration }] = await Promise.all([
+      import('../../core/use-cases/request.js'),
+      import('../../ip/detect.js'),
+      import('../../core/duration.js'),
+    ]);
+    const result = await requestUseCase(
+      {
+        target: ref,
+        ports,
+        duration,
+        defaultDuration: parseDuration(settings.duration.value, 'duration'),
+        source,
+        justification,
+        dryRun: options.dryRun === true,
+      },
+      { ...deps, ip: createIpDetector({ urls: settings['ip.services'].value.split(',') }), newGrantId },
+    );
+    progress.stop();
+    for (const warning of result.warnings) out.warn(warning);
+    const { grant } = result;
+    const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - Date.now()) / 1000));
+    out.result(
+      { grant, extended: result.extended, ...result.report },
+      (c) => {
+        if (!result.report.applied) return `${dryRunHeading(c, result.report, '')}\n${changesText(c, result.report)}`;
+        const verb = result.extended ? 'Extended' : 'Granted';
+        return `${verb} ${c.bold(formatPortRanges(grant.ports))} on ${c.bold(result.target.name)} to ${grant.source} ` +
+          `until ${utc(grant.expiresAt)} (${formatDuration(left)}); grant ${c.bold(grant.id)}`;
+      },
+    );
+  });
 }
 
 export async function ssh(run: CliRun, vm: string | undefined, options: Options, command: Command) {
@@ -75,36 +204,87 @@ export async function ssh(run: CliRun, vm: string | undefined, options: Options,
   userFlag(text(options.user));
   sourceFlag(text(options.source));
   justificationFlag(text(options.justification));
-  await onTarget(run, command, vm, 'jit ssh <vm>');
+  await requireTarget(vm, commandScope(run, command).out, 'jit ssh <vm>');
+  notYet('`jit ssh`');
 }
 
 export async function status(run: CliRun, vm: string | undefined, _options: Options, command: Command) {
-  if (vm === undefined) await onScope(run, command, '`jit status` without a VM');
-  else await onTarget(run, command, vm, 'jit status <vm>');
+  const { statusOf, statusOfScope } = await import('../../core/use-cases/status.js');
+  if (vm === undefined) {
+    await onScope(run, command, '`jit status` without a VM', async ({ deps, out }) => {
+      const grants = await statusOfScope(deps);
+      out.result({ grants }, (c) => (grants.length === 0 ? c.dim('No active jit grants in scope.') : grants.map((g) => `${c.bold(g.target.name)}\n${grantLine(c, g)}`).join('\n')));
+    });
+    return;
+  }
+  await onTarget(run, command, vm, 'jit status <vm>', async ({ deps, out }, ref) => {
+    const view = await statusOf({ target: ref }, deps);
+    out.result({ ...view, policy: view.policy ? encodePolicy(view.policy) : null }, (c) => statusText(c, view));
+  });
 }
 
 export async function revoke(run: CliRun, ref: string | undefined, options: Options, command: Command) {
   if (ref === undefined && !options.all) {
-    throw new UserError(
-      'JIT_MISSING_TARGET',
-      'Missing <grant-or-vm>: name a grant id or a VM, or pass --all.',
-    );
+    throw new UserError('JIT_MISSING_TARGET', 'Missing <grant-or-vm>: name a grant id or a VM, or pass --all.');
   }
+  const dryRun = options.dryRun === true;
+  const { revoke: revokeUseCase } = await import('../../core/use-cases/revoke.js');
+  const render = (session: Session, input: Parameters<typeof revokeUseCase>[0]) =>
+    revokeUseCase(input, session.deps).then(({ closed }) => {
+      const report = { changes: closed.flatMap((c) => c.report.changes), applied: !dryRun, notes: [] };
+      session.out.result({ revoked: closed.map((c) => c.grant.grantId), ...report }, (c) =>
+        closed.length === 0
+          ? c.dim('No matching grant.')
+          : `${dryRunHeading(c, report, `Revoked ${closed.map((g) => c.bold(g.grant.grantId)).join(', ')}:`)}\n${changesText(c, report)}`,
+      );
+    });
   // A grant id (8 characters of lower-case Crockford base32) is taken as one; anything else is a VM.
-  if (ref === undefined || isGrantId(ref)) await onScope(run, command, '`jit revoke` of a grant');
-  else await onTarget(run, command, ref, 'jit revoke <vm>');
+  if (ref !== undefined && isGrantId(ref)) {
+    await onScope(run, command, '`jit revoke` of a grant', (s) => render(s, { kind: 'grant', grantId: ref, dryRun }));
+  } else if (ref !== undefined) {
+    await onTarget(run, command, ref, 'jit revoke <vm>', (s, target) =>
+      render(s, { kind: 'target', target, all: options.all === true, dryRun }));
+  } else {
+    await onScope(run, command, '`jit revoke --all`', (s) => render(s, { kind: 'mine', dryRun }));
+  }
 }
 
-export async function sweep(run: CliRun, _options: Options, command: Command) {
-  await onScope(run, command, '`jit sweep`');
+export async function sweep(run: CliRun, options: Options, command: Command) {
+  const { sweep: sweepUseCase } = await import('../../core/use-cases/sweep.js');
+  await onScope(run, command, '`jit sweep`', async ({ deps, out }) => {
+    const result = await sweepUseCase({ dryRun: options.dryRun === true }, deps);
+    const body = {
+      removed: result.removed.map((r) => r.grant),
+      kept: result.kept,
+      failed: result.failed,
+      applied: options.dryRun !== true,
+    };
+    out.result(body, (c) => {
+      const verb = options.dryRun === true ? 'Would remove' : 'Removed';
+      const lines = [`${verb} ${result.removed.length} expired grant(s); ${result.kept.length} unexpired left alone.`];
+      for (const r of result.removed) lines.push(`  - ${r.grant.grantId} on ${r.grant.target.name} (expired ${utc(r.grant.expiresAt)})`);
+      for (const f of result.failed) lines.push(c.red(`  ! ${f.grant.grantId} on ${f.grant.target.name}: ${f.error}`));
+      return lines.join('\n');
+    });
+    if (result.failed.length > 0) run.exitCode = 1;
+  });
 }
 
 export async function scan(run: CliRun, _options: Options, command: Command) {
-  await onScope(run, command, '`jit scan`');
+  const { scan: scanUseCase } = await import('../../core/use-cases/scan.js');
+  await onScope(run, command, '`jit scan`', async ({ deps, out }) => {
+    const findings = await scanUseCase(deps);
+    out.result({ findings }, (c) => scanText(c, findings));
+  });
 }
 
 export async function role(run: CliRun, _options: Options, command: Command) {
-  const cloud = cloudFlag(commandScope(run, command).flags);
+  const scope = commandScope(run, command);
+  const cloud = cloudFlag(scope.flags);
   if (!cloud) throw new UserError('JIT_MISSING_CLOUD', '`jit role` needs --cloud azure or --cloud aws.');
-  await loadProvider(cloud);
+  const settings = await loadSettings(run, scope.flags);
+  await withCloud(run, scope, settings, cloud, async ({ deps, out }) => {
+    const documents = deps.provider.role();
+    out.result(documents, () => JSON.stringify(documents, null, 2));
+  });
 }

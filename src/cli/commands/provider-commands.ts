@@ -58,7 +58,7 @@ export function providerCommands(run: CliRun): Command[] {
       .option('--source <ip|cidr|any>', 'source address or prefix instead of the detected public IP')
       .option('--justification <text>', 'why you need access (recorded in the grant)')
       .addOption(dryRun())
-      .action(async (vm, _command, options, command) => (await actions()).request(run, vm, options, command)),
+      .action(async (vm, args, options, command) => (await actions()).request(run, vm, args, options, command)),
     'jit request vm01 --port 22 --duration 3h',
     'jit request vm01 -p 22 -d 15m --json --yes',
     "jit request vm01 -p 5432 -d 10m -- psql -h vm01.example.com -c 'select 1'",

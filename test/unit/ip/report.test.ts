@@ -5,7 +5,7 @@ import {
   describeDetectedAddress,
   detectionWarnings,
   requireDetectedAddress,
-} from '../../../src/ip/report.js';
+} from '../../../src/core/ip-evidence.js';
 
 const IPIFY = 'https://api.ipify.org';
 const AMAZON = 'https://checkip.amazonaws.com';
@@ -103,7 +103,7 @@ describe('requireDetectedAddress', () => {
     expect(error.hint).toBe('Pass --source <your IP> or set JIT_IP_URLS');
     expect(error.message).toBe(
       'Could not detect your public IPv4 address (api.ipify.org over IPv4: timeout; ' +
-        '1.1.1.1 over IPv4: answered 10.0.0.1 (private)).',
+      '1.1.1.1 over IPv4: answered 10.0.0.1 (private)).',
     );
   });
 

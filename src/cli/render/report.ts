@@ -1,0 +1,82 @@
+/** Human renderings of use-case results. --json output is the result objects themselves (render/json.ts). */
+import type { ChalkInstance } from 'chalk';
+import { formatDuration } from '../../core/duration.js';
+import type { Policy } from '../../core/model.js';
+import { formatPortRanges } from '../../core/port-spec.js';
+import type { ChangeReport, RuleChange, ScanFinding } from '../../core/ports.js';
+import type { GrantView, TargetStatusView } from '../../core/use-cases/status.js';
+
+const OP_MARK: Record<RuleChange['op'], string> = {
+  'add-rule': '+',
+  'restore-rule': '+',
+  'create-group': '+',
+  'attach-group': '+',
+  'update-rule': '~',
+  'set-tag': '~',
+  'remove-rule': '-',
+  'remove-tag': '-',
+  'detach-group': '-',
+  'delete-group': '-',
+};
+
+export function utc(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+}
+
+export function changesText(c: ChalkInstance, report: ChangeReport): string {
+  const lines = report.changes.map((change) => {
+    const mark = OP_MARK[change.op];
+    const colour = mark === '+' ? c.green : mark === '-' ? c.red : c.yellow;
+    return `  ${colour(mark)} ${change.op.padEnd(12)} ${c.dim(change.on)}  ${change.summary}`;
+  });
+  if (lines.length === 0) lines.push(`  ${c.dim('(no change needed)')}`);
+  for (const note of report.notes) lines.push(`  ${c.dim('note:')} ${note}`);
+  return lines.join('\n');
+}
+
+export function dryRunHeading(c: ChalkInstance, report: ChangeReport, done: string): string {
+  return report.applied ? done : `${c.yellow('Dry run')}: these are the changes jit would make (nothing was changed):`;
+}
+
+export function policyText(policy: Policy): string {
+  const sources = policy.allowSources.length > 0 ? policy.allowSources.map((p) => p.cidr).join(', ') : 'any public address';
+  const why = policy.requireJustification ? 'required' : 'not required';
+  return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
+}
+
+export function grantLine(c: ChalkInstance, g: GrantView): string {
+  const left = g.secondsLeft > 0 ? `${formatDuration(g.secondsLeft)} left` : c.red(`overdue by ${formatDuration(-g.secondsLeft)}`);
+  return `  ${c.bold(g.grantId)}  ${formatPortRanges(g.ports)}  from ${g.source}  by ${g.requester}  until ${utc(g.expiresAt)}  (${left})`;
+}
+
+export function statusText(c: ChalkInstance, view: TargetStatusView): string {
+  const lines = [`${c.bold(view.target.name)}  ${c.dim(view.target.id)}${view.target.state ? `  ${view.target.state}` : ''}`];
+  lines.push(`policy     ${view.policy ? policyText(view.policy) : c.dim('none (not enabled)')}`);
+  if (view.policy) {
+    const exposed = view.exposure.filter((e) => e.verdict !== 'locked');
+    const verdict = !view.lockedDown
+      ? c.red('NOT IN PLACE')
+      : exposed.length === 0
+        ? c.green('effective')
+        : c.red('DEFEATED');
+    lines.push(`lock-down  ${verdict}`);
+    for (const e of view.exposure) {
+      const mark = e.verdict === 'locked' ? c.green('locked ') : e.verdict === 'exposed' ? c.red('EXPOSED') : c.yellow('unknown');
+      const rules = e.rules.length > 0 ? ` (${e.rules.join(', ')})` : '';
+      lines.push(`  ${mark}  ${formatPortRanges([e.port])}  ${e.reason}${rules}`);
+    }
+  }
+  lines.push(view.grants.length > 0 ? 'grants' : `grants     ${c.dim('none active')}`);
+  for (const g of view.grants) lines.push(grantLine(c, g));
+  return lines.join('\n');
+}
+
+export function scanText(c: ChalkInstance, findings: ScanFinding[]): string {
+  if (findings.length === 0) return c.green('No VM has a management port open to the internet.');
+  return findings
+    .map((f) => {
+      const ports = f.open.map((o) => `${o.port} (${o.rules.join(', ')})`).join('; ');
+      return `${c.red('OPEN')}  ${c.bold(f.target.name)}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
+    })
+    .join('\n');
+}

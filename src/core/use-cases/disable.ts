@@ -1,0 +1,34 @@
+/** `jit disable`: close the VM's grants, undo the lock-down exactly, delete the policy (SPEC §3). */
+import { JitError, ProviderError } from '../errors.js';
+import type { ChangeReport, TargetInfo } from '../ports.js';
+import { type ClosedGrant, closeGrants } from './close-grants.js';
+import type { UseCaseDeps } from './deps.js';
+
+export interface DisableResult {
+  target: TargetInfo;
+  closed: ClosedGrant[];
+  report: ChangeReport;
+}
+
+export async function disable(
+  input: { target: string; dryRun: boolean },
+  deps: Pick<UseCaseDeps, 'provider' | 'ledger' | 'progress'>,
+): Promise<DisableResult> {
+  const { provider, progress } = deps;
+  progress.step('Resolving the VM…');
+  const target = await provider.resolveTarget(input.target);
+  const grants = await provider.listGrants(target);
+  progress.step(`Revoking ${grants.length} active grant${grants.length === 1 ? '' : 's'} on ${target.name}…`);
+  const { closed, failed } = await closeGrants(grants, input.dryRun, deps);
+  // The lock-down stays while any grant's rule may remain: removing it first would leave a door open.
+  const first = failed[0];
+  if (first) {
+    if (first.error instanceof JitError) throw first.error;
+    throw new ProviderError('JIT_DISABLE_FAILED', `Could not revoke grant ${first.grant.grantId}; nothing else was changed.`, {
+      cause: first.error,
+    });
+  }
+  progress.step(`Removing the lock-down from ${target.name}…`);
+  const report = await provider.disable(target, { dryRun: input.dryRun });
+  return { target, closed, report };
+}

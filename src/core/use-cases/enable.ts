@@ -1,0 +1,21 @@
+/** `jit enable`: store the policy on the VM and lock its ports down (SPEC §4, §5). */
+import type { Policy } from '../model.js';
+import type { ChangeReport, EnableOptions, TargetInfo } from '../ports.js';
+import type { UseCaseDeps } from './deps.js';
+
+export interface EnableResult {
+  target: TargetInfo;
+  policy: Policy;
+  report: ChangeReport;
+}
+
+export async function enable(
+  input: { target: string; policy: Policy } & EnableOptions,
+  { provider, progress }: Pick<UseCaseDeps, 'provider' | 'progress'>,
+): Promise<EnableResult> {
+  progress.step('Resolving the VM…');
+  const target = await provider.resolveTarget(input.target);
+  progress.step(input.dryRun ? `Planning the lock-down of ${target.name}…` : `Locking ${target.name} down…`);
+  const report = await provider.enable(target, input.policy, input);
+  return { target, policy: input.policy, report };
+}

@@ -1,0 +1,39 @@
+/** `jit status`: a VM's policy, grants with time left, and whether the lock-down is effective. */
+import type { Policy } from '../model.js';
+import type { Clock, CloudGrant, TargetStatus } from '../ports.js';
+import type { UseCaseDeps } from './deps.js';
+import { optionalPolicy } from './policy-of.js';
+
+export interface GrantView extends CloudGrant {
+  /** Whole seconds until expiry; 0 or less means overdue (sweep or the scheduler will remove it). */
+  secondsLeft: number;
+}
+
+export interface TargetStatusView extends Omit<TargetStatus, 'grants'> {
+  policy: Policy | undefined;
+  grants: GrantView[];
+}
+
+export function withTimeLeft(grants: CloudGrant[], clock: Clock): GrantView[] {
+  const now = clock.now().getTime();
+  return grants.map((g) => ({ ...g, secondsLeft: Math.floor((Date.parse(g.expiresAt) - now) / 1000) }));
+}
+
+export async function statusOf(
+  input: { target: string },
+  { provider, clock, progress }: Pick<UseCaseDeps, 'provider' | 'clock' | 'progress'>,
+): Promise<TargetStatusView> {
+  progress.step('Resolving the VM…');
+  const target = await provider.resolveTarget(input.target);
+  const policy = optionalPolicy(target);
+  progress.step(`Reading ${target.name}'s rules…`);
+  const grants = await provider.listGrants(target);
+  const status = await provider.status(target, policy, grants);
+  return { ...status, policy, grants: withTimeLeft(status.grants, clock) };
+}
+
+/** Without a VM: every jit grant in scope (subscription / region), anyone's. */
+export async function statusOfScope({ provider, clock, progress }: Pick<UseCaseDeps, 'provider' | 'clock' | 'progress'>): Promise<GrantView[]> {
+  progress.step('Listing jit grants in scope…');
+  return withTimeLeft(await provider.listGrants(), clock);
+}
