@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { type ExitCode, exitCodeOf, UserError } from '../core/errors.js';
+import { exitCodeOf, UserError } from '../core/errors.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { ipCommand } from './commands/ip.js';
@@ -39,6 +39,13 @@ export function buildProgram(run: CliRun): Command {
       outputError: () => {},
     });
   addGlobalFlags(program);
+  // Overdue grants are revoked before any command that may touch the cloud or the ledger;
+  // `completion` runs at every shell start and must stay instant.
+  program.hook('preAction', async (_root, action) => {
+    if (action.name() === 'completion') return;
+    const { reapFirst } = await import('./reap-first.js');
+    await reapFirst(run.io);
+  });
   program.addHelpText(
     'after',
     '\nExamples:\n' +
@@ -86,7 +93,7 @@ function usageError(error: CommanderError, argv: string[]): UserError {
   });
 }
 
-export async function main(argv: string[], io: Io): Promise<ExitCode> {
+export async function main(argv: string[], io: Io): Promise<number> {
   const run: CliRun = { io, exitCode: 0 };
   try {
     await buildProgram(run).parseAsync(argv, { from: 'user' });

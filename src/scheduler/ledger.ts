@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { type LockOptions, lock } from 'proper-lockfile';
+import type { LockOptions } from 'proper-lockfile';
 import { ensureConfigDir, FILE_MODE } from '../config/paths.js';
 import { ProviderError } from '../core/errors.js';
 import type { GrantRecord, GrantStore } from '../core/ports.js';
@@ -86,6 +86,8 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 }
 
 async function acquire(file: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
+  // Loaded on the first write only: every command reads the ledger (reaping), few write it.
+  const { lock } = await import('proper-lockfile');
   try {
     return await lock(file, { ...LOCK_OPTIONS, onCompromised });
   } catch (error) {

@@ -13,7 +13,10 @@ import { isGrantId, newGrantId } from '../../core/grant-id.js';
 import type { CloudName } from '../../core/model.js';
 import { buildPolicy, encodePolicy } from '../../core/policy.js';
 import { formatPortRanges } from '../../core/port-spec.js';
-import type { CloudProvider, Progress } from '../../core/ports.js';
+import type { CloudProvider, GrantRecord, Progress, TargetInfo } from '../../core/ports.js';
+import type { PortRange } from '../../core/model.js';
+import type { Prefix } from '../../core/prefix.js';
+import type { RequestResult } from '../../core/use-cases/request.js';
 import { parseTarget } from '../../core/target.js';
 import type { UseCaseDeps } from '../../core/use-cases/deps.js';
 import { scanText, changesText, dryRunHeading, grantLine, statusText, utc } from '../render/report.js';
@@ -145,11 +148,72 @@ export async function disable(run: CliRun, vm: string | undefined, options: Opti
   });
 }
 
-/** `-- CMD` and `jit ssh` come with the scheduler (revoke when the command exits); until then they refuse. */
-function notYet(what: string): never {
-  throw new ProviderError('JIT_NOT_IMPLEMENTED', `${what} is not built yet, so nothing was changed.`, {
-    hint: 'Request access with `jit request <vm>`, run your command, then `jit revoke <vm>`.',
+/** After a grant is written: make sure the detached scheduler will revoke it at expiry (SPEC §6.2). */
+async function scheduleExpiry(run: CliRun): Promise<void> {
+  const { ensureScheduler } = await import('../../scheduler/spawn.js');
+  await ensureScheduler(configDir(run.io.env), run.io.env as NodeJS.ProcessEnv);
+}
+
+/**
+ * `request -- CMD` and `jit ssh`: run the command while access is open and revoke when it exits,
+ * whatever way it ends (SIGINT included). The scheduled expiry stays as the backstop if jit itself
+ * is killed. The command's exit status becomes jit's.
+ */
+async function runThenRevoke(run: CliRun, session: Session, grant: GrantRecord, argv: string[]): Promise<void> {
+  const [{ runWhileOpen }, { closeLedgerGrant, markRevoked }] = await Promise.all([
+    import('../run-command.js'),
+    import('../../scheduler/close-grant.js'),
+  ]);
+  let outcome: Awaited<ReturnType<typeof runWhileOpen>> | undefined;
+  try {
+    outcome = await runWhileOpen(argv[0]!, argv.slice(1), {
+      env: run.io.env as NodeJS.ProcessEnv,
+      stdoutToStderr: session.out.json,
+    });
+  } finally {
+    // Revoked even when the command could not start.
+    await closeLedgerGrant(session.deps.provider, grant);
+    await markRevoked(session.deps.ledger, grant);
+    session.out.info(`Revoked grant ${grant.id}.`);
+  }
+  run.exitCode = outcome.interrupted === 'SIGINT' ? 130 : outcome.code;
+}
+
+function renderGrant(session: Session, result: RequestResult): void {
+  const { out } = session;
+  for (const warning of result.warnings) out.warn(warning);
+  const { grant } = result;
+  const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - Date.now()) / 1000));
+  out.result({ grant, extended: result.extended, ...result.report }, (c) => {
+    if (!result.report.applied) return `${dryRunHeading(c, result.report, '')}\n${changesText(c, result.report)}`;
+    const verb = result.extended ? 'Extended' : 'Granted';
+    return `${verb} ${c.bold(formatPortRanges(grant.ports))} on ${c.bold(result.target.name)} to ${grant.source} ` +
+      `until ${utc(grant.expiresAt)} (${formatDuration(left)}); grant ${c.bold(grant.id)}`;
   });
+}
+
+interface GrantFlags {
+  ports: PortRange[] | undefined;
+  duration: number | undefined;
+  source: Prefix | undefined;
+  justification: string | undefined;
+  dryRun: boolean;
+}
+
+async function openFor(run: CliRun, session: Session, target: string | TargetInfo, flags: GrantFlags) {
+  const [{ request: requestUseCase }, { createIpDetector }, { parseDuration }] = await Promise.all([
+    import('../../core/use-cases/request.js'),
+    import('../../ip/detect.js'),
+    import('../../core/duration.js'),
+  ]);
+  const { settings, deps } = session;
+  const result = await requestUseCase(
+    { target, ...flags, defaultDuration: parseDuration(settings.duration.value, 'duration') },
+    { ...deps, ip: createIpDetector({ urls: settings['ip.services'].value.split(',') }), newGrantId },
+  );
+  if (!flags.dryRun) await scheduleExpiry(run);
+  session.progress.stop();
+  return result;
 }
 
 export async function request(
@@ -159,53 +223,50 @@ export async function request(
   options: Options,
   command: Command,
 ) {
-  const ports = portsFlag(text(options.port), text(options.protocol));
-  const duration = durationFlag(text(options.duration), '--duration');
-  const source = sourceFlag(text(options.source));
-  const justification = justificationFlag(text(options.justification));
-  if (commandArgs.length > 0) notYet('`jit request … -- CMD`');
-  await onTarget(run, command, vm, 'jit request <vm>', async ({ deps, out, settings, progress }, ref) => {
-    const [{ request: requestUseCase }, { createIpDetector }, { parseDuration }] = await Promise.all([
-      import('../../core/use-cases/request.js'),
-      import('../../ip/detect.js'),
-      import('../../core/duration.js'),
-    ]);
-    const result = await requestUseCase(
-      {
-        target: ref,
-        ports,
-        duration,
-        defaultDuration: parseDuration(settings.duration.value, 'duration'),
-        source,
-        justification,
-        dryRun: options.dryRun === true,
-      },
-      { ...deps, ip: createIpDetector({ urls: settings['ip.services'].value.split(',') }), newGrantId },
-    );
-    progress.stop();
-    for (const warning of result.warnings) out.warn(warning);
-    const { grant } = result;
-    const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - Date.now()) / 1000));
-    out.result(
-      { grant, extended: result.extended, ...result.report },
-      (c) => {
-        if (!result.report.applied) return `${dryRunHeading(c, result.report, '')}\n${changesText(c, result.report)}`;
-        const verb = result.extended ? 'Extended' : 'Granted';
-        return `${verb} ${c.bold(formatPortRanges(grant.ports))} on ${c.bold(result.target.name)} to ${grant.source} ` +
-          `until ${utc(grant.expiresAt)} (${formatDuration(left)}); grant ${c.bold(grant.id)}`;
-      },
-    );
+  const flags: GrantFlags = {
+    ports: portsFlag(text(options.port), text(options.protocol)),
+    duration: durationFlag(text(options.duration), '--duration'),
+    source: sourceFlag(text(options.source)),
+    justification: justificationFlag(text(options.justification)),
+    dryRun: options.dryRun === true,
+  };
+  if (flags.dryRun && commandArgs.length > 0) {
+    throw new UserError('JIT_USAGE', '--dry-run cannot be combined with -- CMD: nothing would be open to run it in.');
+  }
+  await onTarget(run, command, vm, 'jit request <vm>', async (session, ref) => {
+    const result = await openFor(run, session, ref, flags);
+    renderGrant(session, result);
+    if (commandArgs.length > 0) await runThenRevoke(run, session, result.grant, commandArgs);
   });
 }
 
-export async function ssh(run: CliRun, vm: string | undefined, options: Options, command: Command) {
-  portsFlag(text(options.port), 'tcp');
-  durationFlag(text(options.duration), '--duration');
-  userFlag(text(options.user));
-  sourceFlag(text(options.source));
-  justificationFlag(text(options.justification));
-  await requireTarget(vm, commandScope(run, command).out, 'jit ssh <vm>');
-  notYet('`jit ssh`');
+export async function ssh(run: CliRun, vm: string | undefined, sshArgs: string[], options: Options, command: Command) {
+  const port = portsFlag(text(options.port), 'tcp')!;
+  const flags: GrantFlags = {
+    ports: port,
+    duration: durationFlag(text(options.duration), '--duration'),
+    source: sourceFlag(text(options.source)),
+    justification: justificationFlag(text(options.justification)),
+    dryRun: false,
+  };
+  if (port.length !== 1 || port[0]!.from !== port[0]!.to) {
+    throw new UserError('JIT_INVALID_PORT', `--port "${text(options.port)}" must be one port for ssh.`);
+  }
+  const user = userFlag(text(options.user));
+  await onTarget(run, command, vm, 'jit ssh <vm>', async (session, ref) => {
+    session.progress.step('Resolving the VM…');
+    const target = await session.deps.provider.resolveTarget(ref);
+    const address = target.publicAddresses[0];
+    if (address === undefined) {
+      throw new ProviderError('JIT_NO_PUBLIC_ADDRESS', `${target.name} has no public IP address to ssh to; nothing was opened.`, {
+        hint: 'Use `jit request` and connect through your own route (VPN, bastion).',
+      });
+    }
+    const result = await openFor(run, session, target, flags);
+    renderGrant(session, result);
+    const argv = ['ssh', ...(user ? ['-l', user] : []), ...(port[0]!.from === 22 ? [] : ['-p', String(port[0]!.from)]), ...sshArgs, address];
+    await runThenRevoke(run, session, result.grant, argv);
+  });
 }
 
 export async function status(run: CliRun, vm: string | undefined, _options: Options, command: Command) {

@@ -74,7 +74,7 @@ export function providerCommands(run: CliRun): Command[] {
       .option('--user <name>', 'login name for ssh')
       .option('--source <ip|cidr>', 'source address instead of the detected public IP')
       .option('--justification <text>', 'why you need access')
-      .action(async (vm, _args, options, command) => (await actions()).ssh(run, vm, options, command)),
+      .action(async (vm, args, options, command) => (await actions()).ssh(run, vm, args, options, command)),
     'jit ssh vm01 --user azureuser -- -i ~/.ssh/id_ed25519',
   );
 

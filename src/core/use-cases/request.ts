@@ -15,7 +15,8 @@ import { putGrant, updateGrant } from './ledger-ops.js';
 import { requirePolicy } from './policy-of.js';
 
 export interface RequestInput {
-  target: string;
+  /** What the user named, or a target already resolved (jit ssh needs its address first). */
+  target: string | TargetInfo;
   /** Explicit --port; absent means every port of the policy. */
   ports?: PortRange[];
   /** Explicit --duration: refused (exit 3) when longer than the policy allows. */
@@ -58,7 +59,7 @@ export async function request(input: RequestInput, deps: RequestDeps): Promise<R
   const detection = input.source ? undefined : deps.ip.detect();
   detection?.catch(() => undefined); // settled below; avoids an unhandled rejection if resolution fails first
   const [target, requester, source] = await Promise.all([
-    provider.resolveTarget(input.target),
+    typeof input.target === 'string' ? provider.resolveTarget(input.target) : Promise.resolve(input.target),
     provider.whoami(),
     input.source ? Promise.resolve(input.source) : sourceFromDetection(detection!, warnings),
   ]);

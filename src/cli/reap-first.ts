@@ -1,0 +1,28 @@
+/**
+ * Before a command runs, revoke the caller's grants that are past due (SPEC §6.3), so a scheduler
+ * that died is repaired by the next use. Bounded, and never fatal: the command carries on, with a
+ * note for each grant revoked and a warning for each that could not be.
+ */
+import { loadProvider } from '../clouds/registry.js';
+import { configDir } from '../config/paths.js';
+import { closeLedgerGrant, providerCache } from '../scheduler/close-grant.js';
+import { openLedger } from '../scheduler/ledger.js';
+import { reapOverdue } from '../scheduler/reap.js';
+import type { Io } from './io.js';
+
+export async function reapFirst(io: Io): Promise<void> {
+  const say = (text: string) => io.stderr.write(`${text}\n`);
+  try {
+    const providerFor = providerCache(loadProvider, io.env);
+    const result = await reapOverdue({
+      ledger: openLedger(configDir(io.env)),
+      clock: { now: () => new Date() },
+      close: async (grant) => closeLedgerGrant(await providerFor(grant), grant),
+    });
+    for (const g of result.reaped) say(`note: revoked overdue grant ${g.id} on ${g.target.name} (expired ${g.expiresAt})`);
+    for (const f of result.failed) say(`warning: could not revoke overdue grant ${f.grant.id} on ${f.grant.target.name}: ${f.error}`);
+    for (const g of result.unfinished) say(`warning: still revoking overdue grant ${g.id} on ${g.target.name}; carrying on`);
+  } catch (error) {
+    say(`warning: could not check for overdue grants: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

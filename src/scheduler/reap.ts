@@ -1,0 +1,43 @@
+/**
+ * Reaping (SPEC §6.3): before a command runs, revoke the caller's own grants that are past due, so a
+ * dead scheduler is repaired by the next use. Bounded: after `budgetMs` the command carries on
+ * and what is left stays for the scheduler or the next command.
+ */
+import type { Clock, GrantRecord, GrantStore } from '../core/ports.js';
+import { isOpen, markRevoked } from './close-grant.js';
+
+export interface ReapResult {
+  reaped: GrantRecord[];
+  failed: { grant: GrantRecord; error: string }[];
+  /** Grants still being closed when the budget ran out. */
+  unfinished: GrantRecord[];
+}
+
+export async function reapOverdue(
+  deps: { ledger: GrantStore; clock: Clock; close: (grant: GrantRecord) => Promise<void> },
+  budgetMs = 5_000,
+): Promise<ReapResult> {
+  const now = deps.clock.now().getTime();
+  const overdue = (await deps.ledger.list()).filter((g) => isOpen(g) && Date.parse(g.expiresAt) <= now);
+  const result: ReapResult = { reaped: [], failed: [], unfinished: [] };
+  if (overdue.length === 0) return result;
+  const settled = new Set<string>();
+  const work = Promise.all(
+    overdue.map(async (grant) => {
+      try {
+        await deps.close(grant);
+        await markRevoked(deps.ledger, grant);
+        result.reaped.push(grant);
+      } catch (error) {
+        result.failed.push({ grant, error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        settled.add(grant.id);
+      }
+    }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, budgetMs)))]);
+  clearTimeout(timer);
+  result.unfinished = overdue.filter((g) => !settled.has(g.id));
+  return result;
+}

@@ -1,0 +1,37 @@
+/** Makes sure one detached scheduler runs for this config directory (SPEC §6.2). */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { check } from 'proper-lockfile';
+import { ensureConfigDir, FILE_MODE } from '../config/paths.js';
+import { SCHEDULER_LOCK, schedulerPaths } from './paths.js';
+
+const WORKER = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+
+/**
+ * Starts the worker unless one holds the lock. Two requests racing here may both start one; the
+ * loser finds the lock taken and exits at once. The worker never inherits the caller's stdio: a
+ * CI step or a test waiting for the caller's pipes to close would otherwise hang until it exits.
+ */
+export async function ensureScheduler(
+  dir: string,
+  env: NodeJS.ProcessEnv,
+  worker: string = WORKER,
+): Promise<'running' | 'started'> {
+  await ensureConfigDir(dir);
+  const paths = schedulerPaths(dir);
+  if (await check(paths.lock, SCHEDULER_LOCK)) return 'running';
+  const log = openSync(paths.log, 'a', FILE_MODE);
+  try {
+    const child = spawn(process.execPath, [worker, dir], {
+      detached: true,
+      stdio: ['ignore', log, log],
+      env,
+      cwd: dir,
+    });
+    child.unref();
+  } finally {
+    closeSync(log);
+  }
+  return 'started';
+}

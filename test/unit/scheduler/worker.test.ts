@@ -1,0 +1,186 @@
+/** The scheduler's loop and the reaper, with a fake clock and the real ledger on disk. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GrantRecord, GrantStore } from '../../../src/core/ports.js';
+import { openLedger } from '../../../src/scheduler/ledger.js';
+import { reapOverdue } from '../../../src/scheduler/reap.js';
+import { runScheduler } from '../../../src/scheduler/worker.js';
+
+const T0 = Date.parse('2026-11-21T10:00:00Z');
+let dir: string;
+let ledger: GrantStore;
+let now: number;
+const clock = { now: () => new Date(now) };
+
+function grant(id: string, expiresInS: number, state: GrantRecord['state'] = 'active'): GrantRecord {
+  return {
+    id,
+    cloud: 'azure',
+    target: { id: '/vm/vm01', name: 'vm01' },
+    scope: { subscription: 'sub' },
+    ports: [{ from: 22, to: 22, protocol: 'tcp' }],
+    source: '8.8.4.4/32',
+    requester: 'alice@example.com',
+    createdAt: new Date(T0).toISOString(),
+    expiresAt: new Date(T0 + expiresInS * 1000).toISOString(),
+    state,
+    rules: [`rule-${id}`],
+  };
+}
+
+async function seed(...grants: GrantRecord[]) {
+  await ledger.transact(() => ({ grants, result: undefined }));
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'jit-sched-'));
+  ledger = openLedger(dir);
+  now = T0;
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('runScheduler', () => {
+  it('sleeps until each expiry, revokes then, and stops when nothing is open', async () => {
+    await seed(grant('aaaaaaaa', 5), grant('bbbbbbbb', 12), grant('cccccccc', 1, 'failed'), grant('dddddddd', -1, 'revoked'));
+    const closedAt: string[] = [];
+    const sleeps: number[] = [];
+    const revoked = await runScheduler(
+      {
+        ledger,
+        clock,
+        close: async (g) => void closedAt.push(`${g.id}@${(now - T0) / 1000}`),
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+        log: () => {},
+      },
+      { maxSleepMs: 10_000 },
+    );
+    expect(revoked).toBe(2);
+    expect(closedAt).toEqual(['aaaaaaaa@5', 'bbbbbbbb@12']);
+    expect(sleeps).toEqual([5000, 7000]);
+    expect((await ledger.list()).map((g) => `${g.id}:${g.state}`)).toEqual([
+      'aaaaaaaa:revoked',
+      'bbbbbbbb:revoked',
+      'cccccccc:failed',
+      'dddddddd:revoked',
+    ]);
+  });
+
+  it('never sleeps longer than maxSleepMs, so a clock jump is noticed', async () => {
+    await seed(grant('aaaaaaaa', 3600));
+    const sleeps: number[] = [];
+    await runScheduler(
+      {
+        ledger,
+        clock,
+        close: async () => {},
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          now += sleeps.length === 2 ? 3_600_000 : ms; // the laptop slept through the second nap
+        },
+        log: () => {},
+      },
+      { maxSleepMs: 10_000 },
+    );
+    expect(sleeps).toEqual([10_000, 10_000]);
+  });
+
+  it('retries a failing revoke with backoff and records the error', async () => {
+    await seed(grant('aaaaaaaa', 0));
+    let calls = 0;
+    const sleeps: number[] = [];
+    const lines: string[] = [];
+    await runScheduler(
+      {
+        ledger,
+        clock,
+        close: async () => {
+          calls += 1;
+          if (calls < 3) {
+            const during = (await ledger.list())[0];
+            expect(during?.state).toBe('active');
+            throw new Error(`throttled ${calls}`);
+          }
+        },
+        sleep: async (ms) => {
+          sleeps.push(ms);
+          now += ms;
+        },
+        log: (line) => lines.push(line),
+      },
+      { retryBaseMs: 1000 },
+    );
+    expect(calls).toBe(3);
+    expect(sleeps).toEqual([1000, 2000]);
+    expect(lines.filter((l) => l.startsWith('failed'))).toHaveLength(2);
+    expect(lines.at(-1)).toMatch(/^revoked aaaaaaaa on vm01/);
+    expect(await ledger.list()).toMatchObject([{ state: 'revoked', lastError: 'throttled 2' }]);
+  });
+
+  it('leaves a grant that was extended while it was being closed to the newer request', async () => {
+    await seed(grant('aaaaaaaa', 0));
+    let once = true;
+    await runScheduler({
+      ledger,
+      clock,
+      close: async (g) => {
+        if (once) {
+          once = false;
+          await ledger.transact((grants) => ({
+            grants: grants.map((x) => (x.id === g.id ? { ...x, expiresAt: new Date(T0 + 60_000).toISOString() } : x)),
+            result: undefined,
+          }));
+        }
+      },
+      sleep: async (ms) => {
+        now += ms;
+      },
+      log: () => {},
+    });
+    // Not marked revoked at the first expiry; revoked at the extended one.
+    expect(now).toBe(T0 + 60_000);
+    expect((await ledger.list())[0]?.state).toBe('revoked');
+  });
+});
+
+describe('reapOverdue', () => {
+  it('closes only overdue open grants and reports them', async () => {
+    await seed(grant('aaaaaaaa', -5), grant('bbbbbbbb', 60), grant('cccccccc', -5, 'failed'));
+    const closed: string[] = [];
+    const result = await reapOverdue({ ledger, clock, close: async (g) => void closed.push(g.id) });
+    expect(closed).toEqual(['aaaaaaaa']);
+    expect(result.reaped.map((g) => g.id)).toEqual(['aaaaaaaa']);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['revoked', 'active', 'failed']);
+  });
+
+  it('does nothing, and loads nothing, when no grant is overdue', async () => {
+    await seed(grant('aaaaaaaa', 60));
+    const result = await reapOverdue({
+      ledger,
+      clock,
+      close: async () => {
+        throw new Error('must not be called');
+      },
+    });
+    expect(result).toEqual({ reaped: [], failed: [], unfinished: [] });
+  });
+
+  it('carries on after its budget, reporting what is unfinished, and reports failures', async () => {
+    await seed(grant('aaaaaaaa', -5), grant('bbbbbbbb', -5));
+    const result = await reapOverdue(
+      {
+        ledger,
+        clock,
+        close: (g) => (g.id === 'aaaaaaaa' ? new Promise(() => {}) : Promise.reject(new Error('denied'))),
+      },
+      50,
+    );
+    expect(result.unfinished.map((g) => g.id)).toEqual(['aaaaaaaa']);
+    expect(result.failed).toMatchObject([{ grant: { id: 'bbbbbbbb' }, error: 'denied' }]);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['active', 'active']);
+  });
+});
