@@ -1,42 +1,59 @@
 /**
- * Runs a command while access is open (`jit request … -- CMD`, `jit ssh`): the child gets the
- * terminal, SIGINT/SIGTERM/SIGHUP reaching jit are passed on to it, and jit waits for it to end so
- * it can revoke. The exit status follows the shell's convention: the child's code, or 128 + the
- * signal number when a signal ended it.
+ * Runs a command while access is open (`jit request … -- CMD`, `jit ssh`). Signals are trapped from
+ * before the grant is opened until it is revoked: a Ctrl-C at any point ends in a revoke, never in
+ * a jit killed with a rule left open. While the command runs, SIGINT/SIGTERM/SIGHUP are passed on
+ * to it. The exit status follows the shell's convention: the child's code, or 128 + the signal
+ * number when a signal ended it.
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { ProviderError } from '../core/errors.js';
 
-export interface CommandOutcome {
-  code: number;
-  /** The signal jit itself received while the command ran, if any. */
-  interrupted?: NodeJS.Signals;
+const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export interface SignalTrap {
+  /** The first signal received, if any. */
+  readonly received: NodeJS.Signals | undefined;
+  /** Where signals go from now on (the running command). */
+  forwardTo(target: ((signal: NodeJS.Signals) => void) | undefined): void;
+  release(): void;
+}
+
+export function trapSignals(): SignalTrap {
+  let received: NodeJS.Signals | undefined;
+  let target: ((signal: NodeJS.Signals) => void) | undefined;
+  const handler = (signal: NodeJS.Signals) => {
+    received ??= signal;
+    target?.(signal);
+  };
+  for (const signal of SIGNALS) process.on(signal, handler);
+  return {
+    get received() {
+      return received;
+    },
+    forwardTo(next) {
+      target = next;
+    },
+    release() {
+      for (const signal of SIGNALS) process.off(signal, handler);
+    },
+  };
 }
 
 export function runWhileOpen(
   command: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; stdoutToStderr: boolean },
-): Promise<CommandOutcome> {
+  options: { env: NodeJS.ProcessEnv; stdoutToStderr: boolean; trap: SignalTrap },
+): Promise<number> {
   return new Promise((resolve, reject) => {
     // With --json, stdout carries jit's one JSON document; the command's output goes to stderr.
     const child = spawn(command, args, {
       stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit'],
       env: options.env,
     });
-    let interrupted: NodeJS.Signals | undefined;
-    const forward = (signal: NodeJS.Signals) => {
-      interrupted ??= signal;
-      child.kill(signal);
-    };
-    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-    for (const signal of signals) process.on(signal, forward);
-    const done = () => {
-      for (const signal of signals) process.off(signal, forward);
-    };
+    options.trap.forwardTo((signal) => child.kill(signal));
     child.on('error', (error: NodeJS.ErrnoException) => {
-      done();
+      options.trap.forwardTo(undefined);
       reject(
         new ProviderError(
           'JIT_COMMAND_FAILED',
@@ -46,9 +63,8 @@ export function runWhileOpen(
       );
     });
     child.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
-      done();
-      const status = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
-      resolve(interrupted ? { code: status, interrupted } : { code: status });
+      options.trap.forwardTo(undefined);
+      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
 }

@@ -13,7 +13,7 @@ import { isGrantId, newGrantId } from '../../core/grant-id.js';
 import type { CloudName } from '../../core/model.js';
 import { buildPolicy, encodePolicy } from '../../core/policy.js';
 import { formatPortRanges } from '../../core/port-spec.js';
-import type { CloudProvider, GrantRecord, Progress, TargetInfo } from '../../core/ports.js';
+import type { CloudProvider, Progress, TargetInfo } from '../../core/ports.js';
 import type { PortRange } from '../../core/model.js';
 import type { Prefix } from '../../core/prefix.js';
 import type { RequestResult } from '../../core/use-cases/request.js';
@@ -155,28 +155,44 @@ async function scheduleExpiry(run: CliRun): Promise<void> {
 }
 
 /**
- * `request -- CMD` and `jit ssh`: run the command while access is open and revoke when it exits,
- * whatever way it ends (SIGINT included). The scheduled expiry stays as the backstop if jit itself
- * is killed. The command's exit status becomes jit's.
+ * `request -- CMD` and `jit ssh`: open access, run the command, revoke when it exits, whatever way
+ * it ends. Signals are trapped before the grant is opened, so a Ctrl-C at any point ends in a
+ * revoke (a Ctrl-C before the command started skips the command). The scheduled expiry stays as
+ * the backstop if jit itself is killed. The command's exit status becomes jit's (130 after Ctrl-C).
  */
-async function runThenRevoke(run: CliRun, session: Session, grant: GrantRecord, argv: string[]): Promise<void> {
-  const [{ runWhileOpen }, { closeLedgerGrant, markRevoked }] = await Promise.all([
+async function openRunRevoke(
+  run: CliRun,
+  session: Session,
+  open: () => Promise<RequestResult>,
+  argv: (result: RequestResult) => string[],
+): Promise<void> {
+  const [{ runWhileOpen, trapSignals }, { closeLedgerGrant, markRevoked }] = await Promise.all([
     import('../run-command.js'),
     import('../../scheduler/close-grant.js'),
   ]);
-  let outcome: Awaited<ReturnType<typeof runWhileOpen>> | undefined;
+  const trap = trapSignals();
   try {
-    outcome = await runWhileOpen(argv[0]!, argv.slice(1), {
-      env: run.io.env as NodeJS.ProcessEnv,
-      stdoutToStderr: session.out.json,
-    });
+    const result = await open();
+    renderGrant(session, result);
+    let code = 130;
+    try {
+      if (trap.received === undefined) {
+        const [command, ...args] = argv(result);
+        code = await runWhileOpen(command!, args, {
+          env: run.io.env as NodeJS.ProcessEnv,
+          stdoutToStderr: session.out.json,
+          trap,
+        });
+      }
+    } finally {
+      await closeLedgerGrant(session.deps.provider, result.grant);
+      await markRevoked(session.deps.ledger, result.grant);
+      session.out.info(`Revoked grant ${result.grant.id}.`);
+    }
+    run.exitCode = trap.received === 'SIGINT' ? 130 : code;
   } finally {
-    // Revoked even when the command could not start.
-    await closeLedgerGrant(session.deps.provider, grant);
-    await markRevoked(session.deps.ledger, grant);
-    session.out.info(`Revoked grant ${grant.id}.`);
+    trap.release();
   }
-  run.exitCode = outcome.interrupted === 'SIGINT' ? 130 : outcome.code;
 }
 
 function renderGrant(session: Session, result: RequestResult): void {
@@ -234,9 +250,9 @@ export async function request(
     throw new UserError('JIT_USAGE', '--dry-run cannot be combined with -- CMD: nothing would be open to run it in.');
   }
   await onTarget(run, command, vm, 'jit request <vm>', async (session, ref) => {
-    const result = await openFor(run, session, ref, flags);
-    renderGrant(session, result);
-    if (commandArgs.length > 0) await runThenRevoke(run, session, result.grant, commandArgs);
+    const open = () => openFor(run, session, ref, flags);
+    if (commandArgs.length > 0) await openRunRevoke(run, session, open, () => commandArgs);
+    else renderGrant(session, await open());
   });
 }
 
@@ -262,10 +278,14 @@ export async function ssh(run: CliRun, vm: string | undefined, sshArgs: string[]
         hint: 'Use `jit request` and connect through your own route (VPN, bastion).',
       });
     }
-    const result = await openFor(run, session, target, flags);
-    renderGrant(session, result);
-    const argv = ['ssh', ...(user ? ['-l', user] : []), ...(port[0]!.from === 22 ? [] : ['-p', String(port[0]!.from)]), ...sshArgs, address];
-    await runThenRevoke(run, session, result.grant, argv);
+    const portArgs = port[0]!.from === 22 ? [] : ['-p', String(port[0]!.from)];
+    await openRunRevoke(run, session, () => openFor(run, session, target, flags), () => [
+      'ssh',
+      ...(user ? ['-l', user] : []),
+      ...portArgs,
+      ...sshArgs,
+      address,
+    ]);
   });
 }
 
