@@ -11,7 +11,9 @@ type ProviderLoader = (context: ProviderContext) => Promise<CloudProvider>;
 
 const CLOUD_LABEL: Record<CloudName, string> = { azure: 'Azure', aws: 'AWS' };
 
-const loaders: Partial<Record<CloudName, ProviderLoader>> = {};
+const loaders: Partial<Record<CloudName, ProviderLoader>> = {
+  aws: (ctx) => import('./aws/index.js').then((m) => m.createProvider(ctx)),
+};
 
 export async function loadProvider(cloud: CloudName, context: ProviderContext): Promise<CloudProvider> {
   const loader = loaders[cloud];

@@ -1,0 +1,34 @@
+/** What every part of the AWS provider works with: the seam, where it points, and how to report. */
+import type { ChangeReport, Progress, RuleChange } from '../../core/ports.js';
+import type { Ec2Api, StsApi } from './ec2-api.js';
+import type { Step } from './journal.js';
+
+export interface AwsContext {
+  ec2: Ec2Api;
+  sts: StsApi;
+  region: string;
+  /** The shared-config profile the clients were built with, if one was named. */
+  profile: string | undefined;
+  progress: Progress;
+  /** Waits between retries of a DeleteSecurityGroup refused with DependencyViolation. */
+  sleep(ms: number): Promise<void>;
+}
+
+export interface Plan {
+  steps: Step[];
+  /** Filled while planning and, for steps that cannot fail the command, while applying. */
+  notes: string[];
+}
+
+function changesOf(plan: Plan): RuleChange[] {
+  return plan.steps.flatMap((step) => step.changes);
+}
+
+export function reportOf(plan: Plan, applied: boolean): ChangeReport {
+  return { changes: changesOf(plan), applied, notes: plan.notes };
+}
+
+/** The scope a target or grant needs to be reached again: the region, and the profile if named. */
+export function scopeOf(context: Pick<AwsContext, 'region' | 'profile'>): Record<string, string> {
+  return context.profile ? { region: context.region, profile: context.profile } : { region: context.region };
+}

@@ -1,0 +1,306 @@
+/**
+ * Grants on EC2 (SPEC §5, §6): ingress rules on the instance's jit group, one per port range and
+ * protocol, tagged and described with the grant's metadata (grant-metadata.ts). The cloud metadata
+ * alone says which rules belong to which grant, so any machine can list, extend or close them.
+ */
+import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
+import { PolicyError, ProviderError } from '../../core/errors.js';
+import type { PortRange, Protocol } from '../../core/model.js';
+import type { CloudGrant, GrantSpec, RuleChange, TargetInfo } from '../../core/ports.js';
+import { type AwsContext, type Plan, scopeOf } from './context.js';
+import { awsCodeOf } from './errors.js';
+import { cloudExpiry, type GrantMetadata, grantDescription, grantTags, readGrantMetadata } from './grant-metadata.js';
+import { describeInstances, describeRules, describeRulesOfGroups, findJitGroup, type GroupView, listJitGroups } from './inventory.js';
+import type { Step } from './journal.js';
+import { jitGroupName, TAGS } from './records.js';
+import { describeRule, type RuleLike, ruleIdentity, rulesOf, type SgRule, sourceToken, tagMap, toIpPermission } from './rules.js';
+
+/** What `CloudGrant.rules` / `GrantRecord.rules` hold for AWS: where each rule of a grant is. */
+export interface AwsRuleRef {
+  groupId: string;
+  ruleId: string;
+}
+
+function isRuleRef(value: unknown): value is AwsRuleRef {
+  const ref = value as Partial<AwsRuleRef> | null;
+  return typeof ref?.groupId === 'string' && typeof ref.ruleId === 'string';
+}
+
+function refOf(rule: SgRule): AwsRuleRef {
+  return { groupId: rule.groupId, ruleId: rule.ruleId ?? '' };
+}
+
+/** EC2 has no "tcp or udp" protocol with ports (`-1` means every protocol and port): `*` is both. */
+function protocolsOf(protocol: Protocol): string[] {
+  return protocol === '*' ? ['tcp', 'udp'] : [protocol];
+}
+
+function grantRule(groupId: string, port: PortRange, protocol: string, source: string, description: string): RuleLike {
+  return { groupId, protocol, from: port.from, to: port.to, source: { kind: 'cidr', cidr: source }, description };
+}
+
+function metadataOf(rule: SgRule): GrantMetadata | undefined {
+  return readGrantMetadata(rule.tags, rule.description);
+}
+
+async function requireJitGroup(context: AwsContext, target: TargetInfo): Promise<GroupView> {
+  const jit = await findJitGroup(context.ec2, target.id);
+  if (!jit) {
+    throw new PolicyError(
+      'JIT_NOT_ENABLED',
+      `${target.name} (${target.id}) has no jit lock-down: there is no security group ${jitGroupName(target.id)}.`,
+      { hint: 'An admin runs `jit enable <vm>` first.' },
+    );
+  }
+  return jit;
+}
+
+/** `current`: the grant's rules before the plan runs (what a dry run reports). */
+export async function planOpenGrant(
+  context: AwsContext,
+  target: TargetInfo,
+  grant: GrantSpec,
+): Promise<Plan & { jit: GroupView; current: SgRule[] }> {
+  const { ec2 } = context;
+  const jit = await requireJitGroup(context, target);
+  const meta: GrantMetadata = { grantId: grant.id, expiresAt: grant.expiresAt, requester: grant.requester };
+  const description = grantDescription(meta);
+  const wanted = grant.ports.flatMap((port) =>
+    protocolsOf(port.protocol).map((protocol) => grantRule(jit.id, port, protocol, grant.source, description)),
+  );
+  const mine = jit.ingress.filter((rule) => metadataOf(rule)?.grantId === grant.id);
+  const existing = new Map(mine.map((rule) => [ruleIdentity(rule), rule]));
+  const toAdd = wanted.filter((rule) => !existing.has(ruleIdentity(rule)));
+  const toExtend = wanted.flatMap((rule) => existing.get(ruleIdentity(rule)) ?? []);
+
+  // EC2 would refuse a second identical rule (InvalidPermission.Duplicate): name who has it.
+  for (const rule of toAdd) {
+    const taken = jit.ingress.find((r) => ruleIdentity(r) === ruleIdentity(rule));
+    if (taken) {
+      const owner = metadataOf(taken);
+      throw new ProviderError(
+        'JIT_AWS_RULE_DUPLICATE',
+        `${jit.name} already has ${describeRule(taken, jit.id)}${owner ? ` (grant ${owner.grantId}, expires ${owner.expiresAt})` : ''}.`,
+        {
+          hint: owner
+            ? `That grant covers this request; \`jit revoke ${owner.grantId}\` ends it if it should go.`
+            : 'That rule was not made by jit; remove it from the jit group.',
+        },
+      );
+    }
+  }
+
+  const steps: Step[] = [];
+  if (toAdd.length > 0) {
+    const tags = grantTags(meta);
+    steps.push({
+      changes: toAdd.map(
+        (rule): RuleChange => ({
+          op: 'add-rule',
+          on: jit.id,
+          summary: `allow ${describeRule(rule, jit.name)}`,
+          detail: { GroupId: jit.id, IpPermission: toIpPermission(rule), Tags: tags },
+        }),
+      ),
+      apply: async () => {
+        await ec2.authorizeSecurityGroupIngress({
+          GroupId: jit.id,
+          IpPermissions: toAdd.map(toIpPermission),
+          TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: tags }],
+        });
+        return async () => {
+          await ec2.revokeSecurityGroupIngress({ GroupId: jit.id, IpPermissions: toAdd.map(toIpPermission) });
+        };
+      },
+    });
+  }
+  if (toExtend.length > 0) {
+    const permissions = (rules: RuleLike[]) => ({ GroupId: jit.id, IpPermissions: rules.map(toIpPermission) });
+    // Only the expiry and requester change: the grant id tag stays as written (role.ts lets a
+    // requester retag rules that already carry a grant id, with these two keys only).
+    const tags = grantTags(meta).filter((tag) => tag.Key !== TAGS.grant);
+    const ruleIds = toExtend.map((rule) => rule.ruleId as string);
+    steps.push(
+      {
+        changes: toExtend.map(
+          (rule): RuleChange => ({
+            op: 'update-rule',
+            on: jit.id,
+            summary: `extend ${describeRule({ ...rule, description: undefined }, jit.name)} until ${cloudExpiry(grant.expiresAt)}`,
+            detail: { GroupId: jit.id, SecurityGroupRuleId: rule.ruleId, Description: description, Tags: tags },
+          }),
+        ),
+        apply: async () => {
+          const extended = toExtend.map((rule) => ({ ...rule, description }));
+          await ec2.updateSecurityGroupRuleDescriptionsIngress(permissions(extended));
+          return async () => {
+            await ec2.updateSecurityGroupRuleDescriptionsIngress(permissions(toExtend));
+          };
+        },
+      },
+      {
+        changes: [],
+        apply: async () => {
+          await ec2.createTags({ Resources: ruleIds, Tags: tags });
+          return async () => {
+            for (const rule of toExtend) {
+              const Resources = [rule.ruleId as string];
+              const had = tags.filter((tag) => rule.tags[tag.Key as string] !== undefined);
+              const lacked = tags.filter((tag) => rule.tags[tag.Key as string] === undefined);
+              const before = had.map((tag) => ({ Key: tag.Key, Value: rule.tags[tag.Key as string] }));
+              if (before.length > 0) await ec2.createTags({ Resources, Tags: before });
+              if (lacked.length > 0) await ec2.deleteTags({ Resources, Tags: lacked.map((tag) => ({ Key: tag.Key })) });
+            }
+          };
+        },
+      },
+    );
+  }
+  return { steps, notes: [], jit, current: mine };
+}
+
+/** The grant's rules as they are now on the jit group. */
+export async function grantRules(context: AwsContext, groupId: string, grantId: string): Promise<SgRule[]> {
+  const rules = rulesOf(await describeRules(context.ec2, [{ Name: 'group-id', Values: [groupId] }]));
+  return rules.filter((rule) => metadataOf(rule)?.grantId === grantId);
+}
+
+export function refsOf(rules: SgRule[]): AwsRuleRef[] {
+  return rules.map(refOf);
+}
+
+/**
+ * Finds a grant's rules: those tagged with its id anywhere in the region, and those the ledger
+ * names (which finds rules whose tags were stripped). Only rules whose own metadata names the grant
+ * are returned: a stale reference never makes jit revoke a rule it did not create.
+ */
+export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Promise<Plan> {
+  const region = grant.scope.region;
+  if (region && region !== context.region) {
+    throw new ProviderError(
+      'JIT_AWS_REGION_MISMATCH',
+      `Grant ${grant.grantId} is in ${region}; this command works on ${context.region}.`,
+      { hint: `Pass --region ${region}.` },
+    );
+  }
+  const refs = grant.rules.filter(isRuleRef);
+  const found = new Map<string, SecurityGroupRule>();
+  const tagged = await describeRules(context.ec2, [{ Name: `tag:${TAGS.grant}`, Values: [grant.grantId] }]);
+  const referenced = refs.length === 0
+    ? []
+    : await describeRules(context.ec2, [{ Name: 'security-group-rule-id', Values: refs.map((ref) => ref.ruleId) }]);
+  for (const rule of [...tagged, ...referenced]) found.set(rule.SecurityGroupRuleId ?? '', rule);
+  const rules = rulesOf([...found.values()]);
+  const own = rules.filter((rule) => metadataOf(rule)?.grantId === grant.grantId);
+  const notes: string[] = [];
+  for (const rule of rules.filter((r) => !own.includes(r))) {
+    notes.push(`${describeRule(rule)} is not marked as grant ${grant.grantId}; left alone.`);
+  }
+  const gone = refs.filter((ref) => !found.has(ref.ruleId));
+  if (gone.length > 0) notes.push(`${gone.map((ref) => ref.ruleId).join(', ')} already gone.`);
+
+  const byGroup = new Map<string, SgRule[]>();
+  for (const rule of own) byGroup.set(rule.groupId, [...(byGroup.get(rule.groupId) ?? []), rule]);
+  // No undo: taking access away is always safe, and a rollback would re-open a port.
+  const steps: Step[] = [...byGroup].map(([groupId, groupRules]) => ({
+    changes: groupRules.map((rule) => ({
+      op: 'remove-rule',
+      on: groupId,
+      summary: `revoke ${describeRule(rule)}`,
+      detail: { GroupId: groupId, SecurityGroupRuleId: rule.ruleId },
+    })),
+    apply: () => revokeRuleIds(context, groupId, groupRules.map((rule) => rule.ruleId as string)),
+  }));
+  return { steps, notes };
+}
+
+const GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound', 'InvalidGroup.NotFound']);
+
+/** Revokes by rule id; a rule (or group) removed meanwhile by someone else is not an error. */
+async function revokeRuleIds(context: AwsContext, groupId: string, ruleIds: string[]): Promise<void> {
+  try {
+    await context.ec2.revokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: ruleIds });
+  } catch (error) {
+    if (!GONE.has(awsCodeOf(error) ?? '')) throw error;
+    // EC2 refuses the whole call when one id is gone: retry one by one.
+    for (const ruleId of ruleIds) {
+      try {
+        await context.ec2.revokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: [ruleId] });
+      } catch (single) {
+        if (!GONE.has(awsCodeOf(single) ?? '')) throw single;
+      }
+    }
+  }
+}
+
+/** tcp and udp rules of the same range were one `*` port of the grant. */
+function portsOf(rules: SgRule[]): PortRange[] {
+  const ranges = new Map<string, PortRange>();
+  for (const rule of rules) {
+    const key = `${rule.from}-${rule.to}`;
+    const protocol: Protocol = rule.protocol === 'udp' ? 'udp' : 'tcp';
+    const seen = ranges.get(key);
+    ranges.set(key, { from: rule.from, to: rule.to, protocol: seen && seen.protocol !== protocol ? '*' : protocol });
+  }
+  return [...ranges.values()];
+}
+
+/** Groups the jit groups' rules into grants. */
+function grantsFrom(
+  rules: SgRule[],
+  targetOf: (groupId: string) => { id: string; name: string },
+  scope: Record<string, string>,
+): CloudGrant[] {
+  const byGrant = new Map<string, { meta: GrantMetadata; rules: SgRule[] }>();
+  for (const rule of rules) {
+    const meta = metadataOf(rule);
+    if (!meta) continue;
+    const entry = byGrant.get(meta.grantId);
+    if (!entry) {
+      byGrant.set(meta.grantId, { meta, rules: [rule] });
+      continue;
+    }
+    entry.rules.push(rule);
+    // Rules of one grant could disagree after an interrupted extend: the earliest expiry wins,
+    // so sweep never leaves a rule open past the time it was first given.
+    if (meta.expiresAt < entry.meta.expiresAt) entry.meta = meta;
+  }
+  return [...byGrant.values()].map(({ meta, rules: own }) => ({
+    grantId: meta.grantId,
+    target: targetOf(own[0]?.groupId ?? ''),
+    scope,
+    source: sourceToken((own[0] as SgRule).source),
+    ports: portsOf(own),
+    expiresAt: meta.expiresAt,
+    requester: meta.requester,
+    rules: own.map(refOf),
+  }));
+}
+
+export async function listGrants(context: AwsContext, target?: TargetInfo): Promise<CloudGrant[]> {
+  const scope = scopeOf(context);
+  if (target) {
+    const jit = await findJitGroup(context.ec2, target.id);
+    return jit ? grantsFrom(jit.ingress, () => ({ id: target.id, name: target.name }), scope) : [];
+  }
+  const groups = await listJitGroups(context.ec2);
+  const instanceOf = new Map(groups.map((group) => [group.GroupId ?? '', tagMap(group.Tags)[TAGS.instance] ?? '']));
+  const groupIds = [...instanceOf.keys()];
+  const rules = rulesOf(await describeRulesOfGroups(context.ec2, groupIds));
+  const instanceIds = [...new Set(instanceOf.values())].filter(Boolean);
+  const names = new Map<string, string>();
+  if (instanceIds.length > 0) {
+    for (const instance of await describeInstances(context.ec2, [{ Name: 'instance-id', Values: instanceIds }])) {
+      const name = tagMap(instance.Tags).Name;
+      if (instance.InstanceId && name) names.set(instance.InstanceId, name);
+    }
+  }
+  return grantsFrom(
+    rules,
+    (groupId) => {
+      const id = instanceOf.get(groupId) ?? '';
+      return { id, name: names.get(id) ?? id };
+    },
+    scope,
+  );
+}

@@ -1,0 +1,82 @@
+/**
+ * The AWS provider's composition root: the SDK clients are built here, once, from the resolved
+ * settings, and everything else gets the narrow seam over them (ec2-api.ts).
+ *
+ * - Region: --region / AWS_REGION / AWS_DEFAULT_REGION / `jit config` arrive as settings.region;
+ *   without it the SDK's own chain still applies (the profile's `region` in ~/.aws/config).
+ * - Credentials: the SDK's default chain (environment, SSO, profiles, web identity, IMDS), with
+ *   the named profile.
+ * - Endpoint: the SDK reads AWS_ENDPOINT_URL_<SERVICE> then AWS_ENDPOINT_URL from process.env
+ *   and `endpoint_url` from the shared config (@smithy/core getEndpointUrlConfig); jit passes the
+ *   same variables from the environment it was handed, so an injected environment is honoured too.
+ *   AWS_ENDPOINT_URL_STS matters as much as _EC2: the requester is STS's caller ARN.
+ */
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { STSClient } from '@aws-sdk/client-sts';
+import { UserError } from '../../core/errors.js';
+import type { CloudProvider, ProviderContext } from '../../core/ports.js';
+import { ec2ApiOver, stsApiOver } from './ec2-api.js';
+import { createAwsProvider } from './provider.js';
+
+/**
+ * Attempts per call, first one included. The SDK's standard retry mode backs off on throttling
+ * (RequestLimitExceeded) and transient errors; EC2 throttles per account and API, so a burst from
+ * other automation is ridden out rather than failing a half-made change.
+ */
+export const MAX_ATTEMPTS = 5;
+
+interface AwsClientOptions {
+  region?: string | undefined;
+  profile?: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  maxAttempts?: number;
+}
+
+function endpointFor(service: 'EC2' | 'STS', env: AwsClientOptions['env']): { endpoint?: string } {
+  if (env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS === 'true') return {};
+  const endpoint = env[`AWS_ENDPOINT_URL_${service}`] || env.AWS_ENDPOINT_URL;
+  return endpoint ? { endpoint } : {};
+}
+
+export function buildAwsClients(options: AwsClientOptions): { ec2: EC2Client; sts: STSClient } {
+  // The SDK warns Node 20 users on every client construction that later SDK releases will need
+  // Node 22. The version jit pins supports Node 20, so the notice is noise on every jit command;
+  // a user who sets the variable themselves keeps their choice.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const common = {
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.profile ? { profile: options.profile } : {}),
+    maxAttempts: options.maxAttempts ?? MAX_ATTEMPTS,
+    // Without timeouts an unreachable endpoint would hang the command.
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+  };
+  return {
+    ec2: new EC2Client({ ...common, ...endpointFor('EC2', options.env) }),
+    sts: new STSClient({ ...common, ...endpointFor('STS', options.env) }),
+  };
+}
+
+/** The region the client will use, or a usage error naming every way to set one. */
+async function regionOf(client: EC2Client): Promise<string> {
+  try {
+    return await client.config.region();
+  } catch (error) {
+    throw new UserError('JIT_AWS_NO_REGION', 'No AWS region is set, so jit does not know where to look.', {
+      hint: 'Pass --region eu-west-1, set AWS_REGION, run `jit config set region eu-west-1`, or give the profile a region in ~/.aws/config.',
+      cause: error,
+    });
+  }
+}
+
+export async function createProvider(ctx: ProviderContext): Promise<CloudProvider> {
+  const { region, profile } = ctx.settings;
+  const clients = buildAwsClients({ region, profile, env: ctx.env });
+  return createAwsProvider({
+    ec2: ec2ApiOver(clients.ec2),
+    sts: stsApiOver(clients.sts),
+    region: await regionOf(clients.ec2),
+    profile,
+    progress: ctx.progress,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+}

@@ -1,0 +1,71 @@
+/** The AWS CloudProvider: plans from lockdown.ts and grants.ts, run through the journal. */
+import type { CloudProvider, ScanFinding, TargetStatus } from '../../core/ports.js';
+import { POLICY_TAG } from '../../core/policy.js';
+import { type AwsContext, type Plan, reportOf } from './context.js';
+import { evaluatePort, openManagementPorts } from './exposure.js';
+import { grantRules, listGrants, planCloseGrant, planOpenGrant, refsOf } from './grants.js';
+import { describeGroups, describeInstances, type GroupView } from './inventory.js';
+import { runSteps } from './journal.js';
+import { attachedGroupIds, planDisable, planEnable, requireInstance } from './lockdown.js';
+import { TAGS } from './records.js';
+import { resolveTarget, targetInfoOf } from './resolve.js';
+import { roleDocuments } from './role.js';
+import { tagMap } from './rules.js';
+
+function groupsOf(ids: string[], groups: Map<string, GroupView>): GroupView[] {
+  return ids.flatMap((id) => {
+    const group = groups.get(id);
+    return group ? [group] : [];
+  });
+}
+
+export function createAwsProvider(context: AwsContext): CloudProvider {
+  const run = async (plan: Plan, dryRun: boolean) => {
+    if (!dryRun) await runSteps(plan.steps, context.progress);
+    return reportOf(plan, !dryRun);
+  };
+
+  return {
+    cloud: 'aws',
+    whoami: () => context.sts.callerArn(),
+    resolveTarget: (ref) => resolveTarget(context, ref),
+    enable: async (target, policy, options) => run(await planEnable(context, target, policy, options), options.dryRun),
+    disable: async (target, options) => run(await planDisable(context, target), options.dryRun),
+    openGrant: async (target, grant, options) => {
+      const plan = await planOpenGrant(context, target, grant);
+      const report = await run(plan, options.dryRun);
+      const rules = options.dryRun ? plan.current : await grantRules(context, plan.jit.id, grant.id);
+      return { ...report, rules: refsOf(rules) };
+    },
+    closeGrant: async (grant, options) => run(await planCloseGrant(context, grant), options.dryRun),
+    listGrants: (target) => listGrants(context, target),
+    status: async (target, policy, grants): Promise<TargetStatus> => {
+      const instance = await requireInstance(context, target.id);
+      const attached = attachedGroupIds(instance);
+      const groups = groupsOf(attached, await describeGroups(context.ec2, attached));
+      const lockedDown = groups.some(
+        (group) => group.tags[TAGS.managed] !== undefined && group.tags[TAGS.instance] === target.id,
+      );
+      return {
+        target: targetInfoOf(context, instance),
+        grants,
+        exposure: policy ? policy.ports.map((port) => evaluatePort(groups, port, lockedDown)) : [],
+        lockedDown,
+      };
+    },
+    scan: async (): Promise<ScanFinding[]> => {
+      const instances = await describeInstances(context.ec2, [
+        { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+      ]);
+      const groups = await describeGroups(context.ec2, instances.flatMap(attachedGroupIds));
+      return instances.flatMap((instance) => {
+        const open = openManagementPorts(groupsOf(attachedGroupIds(instance), groups));
+        if (open.length === 0) return [];
+        const tags = tagMap(instance.Tags);
+        const id = instance.InstanceId ?? '';
+        return [{ target: { id, name: tags.Name || id }, open, managed: tags[POLICY_TAG] !== undefined }];
+      });
+    },
+    role: roleDocuments,
+  };
+}

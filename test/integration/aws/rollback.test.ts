@@ -1,0 +1,123 @@
+// SPEC §8: a failure half-way rolls back what was written. The real seam is wrapped so that its
+// N-th write fails, for every N a successful run makes; moto's state must then be as before.
+import { EC2ServiceException } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import type { Ec2Api } from '../../../src/clouds/aws/ec2-api.js';
+import { toJitError } from '../../../src/clouds/aws/errors.js';
+import { createAwsProvider } from '../../../src/clouds/aws/provider.js';
+import type { PortRange } from '../../../src/core/model.js';
+import { buildPolicy } from '../../../src/core/policy.js';
+import type { EnableOptions } from '../../../src/core/ports.js';
+import { enableDefaults, failingSeam, groupsNamed, newWorld, runInstance, seedInstance, snapshot, useMoto } from './support.js';
+
+const endpoint = useMoto();
+const policy = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' } satisfies PortRange] });
+
+function awsError(name: string): unknown {
+  return toJitError(new EC2ServiceException({ name, $fault: 'client', $metadata: {}, message: `${name} (injected)` }));
+}
+
+/** The SPEC instance; with `isolate`, its "app" group also used by a second instance. */
+async function seed(world: ReturnType<typeof newWorld>, options: EnableOptions) {
+  const seeded = await seedInstance(world.ec2);
+  if (!options.isolate) return { ...seeded, instances: [seeded.instanceId] };
+  const neighbour = await runInstance(world.ec2, { subnetId: seeded.subnetId }, [seeded.groups.app as string]);
+  return { ...seeded, instances: [seeded.instanceId, neighbour] };
+}
+
+describe.each([
+  ['enable', enableDefaults],
+  ['enable --isolate', { ...enableDefaults, isolate: true }],
+] as [string, EnableOptions][])('%s rolls back', (_label, options) => {
+  it('whichever write fails, leaving every group and the instance as before', async () => {
+    const probe = newWorld(endpoint());
+    await seed(probe, options);
+    const counting = failingSeam(probe.api, 0);
+    const provider = createAwsProvider(probe.context(counting.seam));
+    await provider.enable(await provider.resolveTarget('vm01'), policy, options);
+    expect(counting.writes.length).toBeGreaterThan(5);
+
+    for (let failAt = 1; failAt <= counting.writes.length; failAt++) {
+      const world = newWorld(endpoint());
+      const seeded = await seed(world, options);
+      const before = await snapshot(world.ec2, seeded.instances);
+      const { seam, writes } = failingSeam(world.api, failAt);
+      const failing = createAwsProvider(world.context(seam));
+      const target = await failing.resolveTarget('vm01');
+
+      await expect(failing.enable(target, policy, options), `write ${failAt} (${writes[failAt - 1]})`).rejects.toThrow(
+        'injected failure',
+      );
+      expect(await snapshot(world.ec2, seeded.instances), `after failing write ${failAt}: ${writes[failAt - 1]}`).toEqual(before);
+    }
+  });
+});
+
+describe('disable rolls back', () => {
+  it('whichever write fails before the jit group is deleted, leaving the lock-down in place', async () => {
+    const probe = newWorld(endpoint());
+    await seedInstance(probe.ec2);
+    const plain = probe.provider();
+    await plain.enable(await plain.resolveTarget('vm01'), policy, enableDefaults);
+    const counting = failingSeam(probe.api, 0);
+    await createAwsProvider(probe.context(counting.seam)).disable(await plain.resolveTarget('vm01'), { dryRun: false });
+    expect(counting.writes.at(-1)).toBe('deleteSecurityGroup');
+
+    for (let failAt = 1; failAt <= counting.writes.length; failAt++) {
+      const world = newWorld(endpoint());
+      const seeded = await seedInstance(world.ec2);
+      const provider = world.provider();
+      const target = await provider.resolveTarget('vm01');
+      await provider.enable(target, policy, enableDefaults);
+      const enabled = await snapshot(world.ec2, [seeded.instanceId]);
+      const { seam } = failingSeam(world.api, failAt);
+
+      await expect(createAwsProvider(world.context(seam)).disable(target, { dryRun: false })).rejects.toThrow('injected failure');
+      expect(await snapshot(world.ec2, [seeded.instanceId]), `after failing write ${failAt}`).toEqual(enabled);
+    }
+  });
+
+  it('waits out DependencyViolation while EC2 releases the jit group (moto never raises it)', async () => {
+    const world = newWorld(endpoint());
+    const seeded = await seedInstance(world.ec2);
+    const before = await snapshot(world.ec2, [seeded.instanceId]);
+    const provider = world.provider();
+    const target = await provider.resolveTarget('vm01');
+    await provider.enable(target, policy, enableDefaults);
+    let refusals = 2;
+    const seam: Ec2Api = {
+      ...world.api,
+      deleteSecurityGroup: async (input) => {
+        if (refusals-- > 0) throw awsError('DependencyViolation');
+        return world.api.deleteSecurityGroup(input);
+      },
+    };
+    const slept: number[] = [];
+    const patient = createAwsProvider({ ...world.context(seam), sleep: async (ms) => void slept.push(ms) });
+
+    await patient.disable(target, { dryRun: false });
+
+    expect(slept).toEqual([1000, 2000]);
+    expect(await snapshot(world.ec2, [seeded.instanceId])).toEqual(before);
+  });
+
+  it('gives up on a group that stays in use, and rolls the rest back', async () => {
+    const world = newWorld(endpoint());
+    const seeded = await seedInstance(world.ec2);
+    const provider = world.provider();
+    const target = await provider.resolveTarget('vm01');
+    await provider.enable(target, policy, enableDefaults);
+    const enabled = await snapshot(world.ec2, [seeded.instanceId]);
+    const seam: Ec2Api = { ...world.api, deleteSecurityGroup: async () => Promise.reject(awsError('DependencyViolation')) };
+    const slept: number[] = [];
+    const stubborn = createAwsProvider({ ...world.context(seam), sleep: async (ms) => void slept.push(ms) });
+
+    await expect(stubborn.disable(target, { dryRun: false })).rejects.toMatchObject({
+      code: 'JIT_AWS_GROUP_IN_USE',
+      message: expect.stringContaining('were rolled back'),
+    });
+    expect(slept).toEqual([1000, 2000, 4000, 8000]);
+    expect(await snapshot(world.ec2, [seeded.instanceId])).toEqual(enabled);
+    expect(await groupsNamed(world.ec2, `jit-access-${seeded.instanceId}`)).toHaveLength(1);
+  });
+});
