@@ -69,26 +69,26 @@ export class Output {
   }
 
   /**
-   * Progress: an ora spinner on an interactive stderr; otherwise silent unless --verbose (a script
-   * reading stderr wants warnings and errors, not a running commentary).
+   * Progress: one ora spinner line on an interactive stderr, its text replaced at each step and
+   * cleared on stop (a step is not a result, so nothing is left behind); otherwise silent unless
+   * --verbose (a script reading stderr wants warnings and errors, not a running commentary).
+   * Callers stop it in a `finally`, so an error is never written under a live spinner.
    */
   async progress(): Promise<Progress & { stop(): void }> {
     const fancy = this.io.stderr.isTTY === true && !isCi(this.io.env) && !this.json;
     if (fancy) {
       const { default: ora } = await import('ora');
-      const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan' });
+      const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false });
       return {
         step: (message) => {
-          if (spinner.isSpinning) spinner.succeed();
-          spinner.start(message);
+          spinner.text = message;
+          if (!spinner.isSpinning) spinner.start();
         },
         warn: (message) => {
           spinner.stop();
           this.warn(message);
         },
-        stop: () => {
-          if (spinner.isSpinning) spinner.succeed();
-        },
+        stop: () => spinner.stop(),
       };
     }
     return {

@@ -79,11 +79,11 @@ describe('bin/jit.js', () => {
     expect(body.error.code).toBe('JIT_INVALID_DURATION');
   });
 
-  it('a cloud command without its provider exits 1 with JIT_PROVIDER_UNAVAILABLE', async () => {
+  it('an EC2 instance id with no region anywhere exits 2 before any AWS call, naming where to set one', async () => {
     const result = await runBin(['enable', 'i-0123456789abcdef0', '--json'], { env });
-    expect(result.code).toBe(1);
-    expect(JSON.parse(result.stdout).error.code).toBe('JIT_PROVIDER_UNAVAILABLE');
-    expect(JSON.parse(result.stdout).error.message).toMatch(/The AWS provider is not built/);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(''); // not even the SDK's Node-version notice
+    expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'JIT_AWS_NO_REGION', hint: expect.stringMatching(/--region/) });
   });
 
   it('`jit --help` and `jit ip --source` load no cloud SDK, config store, spinner or prompt library', async () => {

@@ -19,7 +19,8 @@ export interface CliResult {
 /** A private config directory per test, removed by the returned cleanup. */
 export function tempConfigDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), 'jit-test-'));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // Retries: a scheduler that is exiting may still be appending to its log.
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }) };
 }
 
 /** A clean environment: nothing from the developer's shell leaks into what jit resolves. */
@@ -39,9 +40,12 @@ export async function runCli(
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
+  // What a terminal stream has beyond write(): ora moves the cursor on a TTY.
+  const tty = { cursorTo: () => true, moveCursor: () => true, clearLine: () => true, columns: 80 };
+  const stream = (write: (s: string) => void, isTTY = false) => ({ write, isTTY, ...(isTTY ? tty : {}) });
   const code = await main(argv, {
-    stdout: { write: (s: string) => (stdout += s), isTTY: options.stdoutTTY ?? false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: options.stderrTTY ?? false },
+    stdout: stream((s) => (stdout += s), options.stdoutTTY),
+    stderr: stream((s) => (stderr += s), options.stderrTTY),
     stdin: { isTTY: options.stdinTTY ?? false },
     env: options.env,
   });

@@ -66,9 +66,13 @@ export async function ip(run: CliRun, options: { source?: string }, command: Com
   const { createIpDetector, describeDetectedAddress, detectionWarnings, requireDetectedAddress } =
     await import('../../ip/index.js');
   const progress = await out.progress();
-  progress.step('Asking the IP services…');
-  const detection = await createIpDetector({ urls: settings['ip.services'].value.split(',') }).detect();
-  progress.stop();
+  let detection;
+  try {
+    progress.step('Asking the IP services…');
+    detection = await createIpDetector({ urls: settings['ip.services'].value.split(',') }).detect();
+  } finally {
+    progress.stop();
+  }
   requireDetectedAddress(detection);
   for (const warning of detectionWarnings(detection)) out.warn(warning);
   out.result(fromDetection(detection), (c) =>

@@ -5,7 +5,9 @@ import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
 const { dir, cleanup } = tempConfigDir();
 afterAll(cleanup);
 const ESC = '\u001b[';
-const unavailable = ['request', 'vm01', '--cloud', 'azure', '-p', '22'];
+// A failure that needs no cloud: IP detection against a closed loopback port.
+const failing = ['ip'];
+const failingEnv = (extra: Record<string, string> = {}) => baseEnv(dir, { JIT_IP_URLS: 'http://127.0.0.1:1/', ...extra });
 
 describe('output policy', () => {
   it('colours results only on a TTY outside CI, and honours NO_COLOR and --no-color', async () => {
@@ -26,15 +28,15 @@ describe('output policy', () => {
   });
 
   it('colours errors on a TTY stderr only', async () => {
-    const tty = await runCli(unavailable, { env: baseEnv(dir), stderrTTY: true });
+    const tty = await runCli(failing, { env: failingEnv(), stderrTTY: true });
     expect(tty.stderr).toContain(ESC);
-    const piped = await runCli(unavailable, { env: baseEnv(dir) });
+    const piped = await runCli(failing, { env: failingEnv() });
     expect(piped.stderr).not.toContain(ESC);
-    expect(piped.stderr).toMatch(/^error: The Azure provider is not built into this version of jit yet/);
+    expect(piped.stderr).toMatch(/^error: Could not detect your public IP address/);
   });
 
   it('puts results on stdout and nothing else there', async () => {
-    const result = await runCli(unavailable, { env: baseEnv(dir) });
+    const result = await runCli(failing, { env: failingEnv() });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
   });
@@ -44,13 +46,14 @@ describe('output policy', () => {
     expect(ok.code).toBe(0);
     expect(JSON.parse(ok.stdout)).toEqual({ key: 'duration', value: '1h30m' });
     expect(ok.stderr).toBe('');
-    const failed = await runCli([...unavailable, '--json'], { env: baseEnv(dir), stderrTTY: true });
+    const failed = await runCli([...failing, '--json'], { env: failingEnv(), stderrTTY: true });
     expect(failed.code).toBe(1);
-    expect(JSON.parse(failed.stdout)).toEqual({
+    expect(JSON.parse(failed.stdout)).toMatchObject({
       error: {
-        code: 'JIT_PROVIDER_UNAVAILABLE',
-        message: 'The Azure provider is not built into this version of jit yet, so nothing was changed.',
-        hint: 'Inputs were checked; `jit ip` and `jit config` work without a provider.',
+        code: 'JIT_IP_NOT_DETECTED',
+        message: expect.stringMatching(/^Could not detect your public IP address \(127\.0\.0\.1:1 over IPv4: /),
+        hint: 'Pass --source <your IP> or set JIT_IP_URLS',
+        details: { answers: [{ url: 'http://127.0.0.1:1/', family: 4 }] },
       },
     });
     expect(failed.stderr).toBe('');
@@ -71,10 +74,8 @@ describe('output policy', () => {
   });
 
   it('adds the stack trace with --verbose only', async () => {
-    expect((await runCli(unavailable, { env: baseEnv(dir) })).stderr).not.toMatch(/\n\s+at /);
-    expect((await runCli([...unavailable, '--verbose'], { env: baseEnv(dir) })).stderr).toMatch(
-      /\n\s+at .*registry/,
-    );
+    expect((await runCli(failing, { env: failingEnv() })).stderr).not.toMatch(/\n\s+at /);
+    expect((await runCli([...failing, '--verbose'], { env: failingEnv() })).stderr).toMatch(/\n\s+at .*ip-evidence/);
   });
 
   it('exits 0 with help on stdout, and 2 with help on stderr for a bare `jit`', async () => {
