@@ -4,45 +4,48 @@
  * on these interfaces, so tests can wrap the real seam (to inject a failure on the N-th write) and
  * the SDK clients are built once, at the composition root (index.ts).
  */
+import type {
+  AuthorizeSecurityGroupEgressCommandInput,
+  AuthorizeSecurityGroupEgressCommandOutput,
+  AuthorizeSecurityGroupIngressCommandInput,
+  AuthorizeSecurityGroupIngressCommandOutput,
+  CreateSecurityGroupCommandInput,
+  CreateSecurityGroupCommandOutput,
+  CreateTagsCommandInput,
+  DeleteSecurityGroupCommandInput,
+  DeleteTagsCommandInput,
+  DescribeInstancesCommandInput,
+  DescribeInstancesCommandOutput,
+  DescribeNetworkInterfacesCommandInput,
+  DescribeNetworkInterfacesCommandOutput,
+  DescribeSecurityGroupRulesCommandInput,
+  DescribeSecurityGroupRulesCommandOutput,
+  DescribeSecurityGroupsCommandInput,
+  DescribeSecurityGroupsCommandOutput,
+  EC2Client,
+  ModifyInstanceAttributeCommandInput,
+  RevokeSecurityGroupEgressCommandInput,
+  RevokeSecurityGroupIngressCommandInput,
+  UpdateSecurityGroupRuleDescriptionsIngressCommandInput,
+} from '@aws-sdk/client-ec2';
+import type { STSClient } from '@aws-sdk/client-sts';
 import {
   AuthorizeSecurityGroupEgressCommand,
-  type AuthorizeSecurityGroupEgressCommandInput,
-  type AuthorizeSecurityGroupEgressCommandOutput,
   AuthorizeSecurityGroupIngressCommand,
-  type AuthorizeSecurityGroupIngressCommandInput,
-  type AuthorizeSecurityGroupIngressCommandOutput,
   CreateSecurityGroupCommand,
-  type CreateSecurityGroupCommandInput,
-  type CreateSecurityGroupCommandOutput,
   CreateTagsCommand,
-  type CreateTagsCommandInput,
   DeleteSecurityGroupCommand,
-  type DeleteSecurityGroupCommandInput,
   DeleteTagsCommand,
-  type DeleteTagsCommandInput,
   DescribeInstancesCommand,
-  type DescribeInstancesCommandInput,
-  type DescribeInstancesCommandOutput,
   DescribeNetworkInterfacesCommand,
-  type DescribeNetworkInterfacesCommandInput,
-  type DescribeNetworkInterfacesCommandOutput,
   DescribeSecurityGroupRulesCommand,
-  type DescribeSecurityGroupRulesCommandInput,
-  type DescribeSecurityGroupRulesCommandOutput,
   DescribeSecurityGroupsCommand,
-  type DescribeSecurityGroupsCommandInput,
-  type DescribeSecurityGroupsCommandOutput,
-  type EC2Client,
   ModifyInstanceAttributeCommand,
-  type ModifyInstanceAttributeCommandInput,
   RevokeSecurityGroupEgressCommand,
-  type RevokeSecurityGroupEgressCommandInput,
   RevokeSecurityGroupIngressCommand,
-  type RevokeSecurityGroupIngressCommandInput,
   UpdateSecurityGroupRuleDescriptionsIngressCommand,
-  type UpdateSecurityGroupRuleDescriptionsIngressCommandInput,
-} from '@aws-sdk/client-ec2';
-import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
+  GetCallerIdentityCommand,
+} from './sdk.js';
 import { toJitError } from './errors.js';
 
 export interface Ec2Api {

@@ -11,11 +11,10 @@
  *   same variables from the environment it was handed, so an injected environment is honoured too.
  *   AWS_ENDPOINT_URL_STS matters as much as _EC2: the requester is STS's caller ARN.
  */
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { STSClient } from '@aws-sdk/client-sts';
 import { UserError } from '../../core/errors.js';
 import type { CloudProvider, ProviderContext } from '../../core/ports.js';
 import { ec2ApiOver, stsApiOver } from './ec2-api.js';
+import { EC2Client, STSClient } from './sdk.js';
 import { createAwsProvider } from './provider.js';
 
 /**
