@@ -1,0 +1,201 @@
+/**
+ * SPEC §6, end to end through bin/jit.js on each cloud's emulator: the detached scheduler removes
+ * rules at expiry with no jit command in between, the next command repairs a killed scheduler,
+ * sweep works from another machine, and -- CMD revokes when the command ends.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runBin, tempConfigDir } from '../../support/cli.js';
+import type { CloudHarness } from './cloud-harness.js';
+
+const NET_GUARD = path.resolve(BIN, '../../test/support/net-guard.mjs');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` holds or `ms` pass; returns the time it first held (or undefined). */
+async function waitFor(check: () => Promise<boolean>, ms: number, every = 100): Promise<number | undefined> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return Date.now();
+    await sleep(every);
+  }
+  return (await check()) ? Date.now() : undefined;
+}
+
+function schedulerPid(dir: string): number | undefined {
+  const file = path.join(dir, 'scheduler.pid');
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Scheduler processes serving this config directory, by command line. */
+function workersFor(dir: string): number {
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes('worker-main.js') && line.includes(dir)).length;
+}
+
+export function describeExpiry(name: string, makeHarness: () => Promise<CloudHarness>): void {
+  describe(`expiry on ${name}`, () => {
+    let cloud: CloudHarness;
+    const dirs: { dir: string; cleanup: () => void }[] = [];
+    const newDir = () => {
+      const made = tempConfigDir();
+      dirs.push(made);
+      return made.dir;
+    };
+    const jit = (dir: string, args: string[]) => runBin(args, { env: cloud.env(dir) });
+    const sources = async (vm: string) => [...new Set((await cloud.jitAllowRules(vm)).map((r) => r.source))].sort();
+    const enabled = async (dir: string) => {
+      const vm = await cloud.newVm();
+      const result = await jit(dir, ['enable', vm, '--port', '22', '--allow-source', '198.51.100.0/24', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      return vm;
+    };
+
+    beforeAll(async () => {
+      cloud = await makeHarness();
+    });
+    afterEach(async () => {
+    // Every scheduler a test started ends with it.
+      for (const { dir } of dirs) {
+        const pid = schedulerPid(dir);
+        if (alive(pid)) process.kill(pid!, 'SIGTERM');
+        await waitFor(async () => !alive(pid), 3000, 50);
+      }
+    });
+    afterAll(async () => {
+      await cloud?.close();
+      for (const { cleanup } of dirs) cleanup();
+    });
+
+    it('removes a 5 s grant within 3 s of expiry after jit has exited, with no jit command in between', async () => {
+      const dir = newDir();
+      const vm = await enabled(dir);
+      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '5s', '--source', '198.51.100.7', '--json']);
+      expect(result.code, result.stderr).toBe(0);
+      const expiresAt = Date.parse(JSON.parse(result.stdout).grant.expiresAt);
+      expect(await sources(vm)).toEqual(['198.51.100.7/32']);
+      // The detached worker writes its pid once it holds the lock, a moment after jit returns.
+      expect(await waitFor(async () => alive(schedulerPid(dir)), 3000, 50)).toBeDefined();
+      const gone = await waitFor(async () => (await sources(vm)).length === 0, expiresAt - Date.now() + 3000);
+      expect(gone, 'rule still present 3 s after expiry').toBeDefined();
+      expect(gone! - expiresAt).toBeLessThanOrEqual(3000);
+      expect(gone!).toBeGreaterThanOrEqual(expiresAt);
+      // Nothing left open: the scheduler exits by itself.
+      expect(await waitFor(async () => !alive(schedulerPid(dir)), 12_000)).toBeDefined();
+    });
+
+    it('repairs a scheduler killed with SIGKILL: the next `jit status` revokes the overdue rule and says so', async () => {
+      const dir = newDir();
+      const vm = await enabled(dir);
+      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '2s', '--source', '198.51.100.8', '--json']);
+      const { id, expiresAt } = JSON.parse(result.stdout).grant;
+      await waitFor(async () => alive(schedulerPid(dir)), 3000, 50);
+      process.kill(schedulerPid(dir)!, 'SIGKILL');
+      await sleep(Date.parse(expiresAt) - Date.now() + 1000);
+      expect(await sources(vm)).toEqual(['198.51.100.8/32']); // the killed scheduler did not remove it
+      const status = await jit(dir, ['status', vm, '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stderr).toContain(`revoked overdue grant ${id} on ${vm}`);
+      expect(JSON.parse(status.stdout).grants).toEqual([]);
+      expect(await sources(vm)).toEqual([]);
+    });
+
+    it('sweeps expired rules from a machine with no ledger, leaving unexpired grants and user rules alone', async () => {
+      const dir = newDir();
+      const vm = await enabled(dir);
+      const userRules = await cloud.userRules(vm);
+      await jit(dir, ['request', vm, '-p', '22', '-d', '2s', '--source', '198.51.100.9', '--json']);
+      await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
+      await waitFor(async () => alive(schedulerPid(dir)), 3000, 50);
+      process.kill(schedulerPid(dir)!, 'SIGKILL');
+      await sleep(3000);
+      const elsewhere = newDir();
+      // Sweep covers the whole subscription / region; this test looks at its own VM's grants.
+      type Listed = { source: string; target: { name: string } };
+      const onVm = (grants: Listed[]) => grants.filter((g) => g.target.name === vm).map((g) => g.source);
+      const dry = await jit(elsewhere, ['sweep', '--dry-run', '--json']);
+      expect(onVm(JSON.parse(dry.stdout).removed)).toEqual(['198.51.100.9/32']);
+      expect(await sources(vm)).toEqual(['198.51.100.10/32', '198.51.100.9/32']);
+      const swept = await jit(elsewhere, ['sweep', '--json']);
+      expect(swept.code, swept.stderr).toBe(0);
+      const body = JSON.parse(swept.stdout);
+      expect(onVm(body.removed)).toEqual(['198.51.100.9/32']);
+      expect(onVm(body.kept)).toEqual(['198.51.100.10/32']);
+      expect(await sources(vm)).toEqual(['198.51.100.10/32']);
+      expect(await cloud.userRules(vm)).toEqual(userRules);
+    });
+
+    it('10 requests at once: 10 grants in the ledger, one scheduler, all 10 rules removed at expiry', async () => {
+      const dir = newDir();
+      const vm = await enabled(dir);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          jit(dir, ['request', vm, '-p', '22', '-d', '8s', '--source', `198.51.100.${20 + i}`, '--json']),
+        ),
+      );
+      for (const r of results) expect(r.code, r.stderr).toBe(0);
+      const ledger = JSON.parse(readFileSync(path.join(dir, 'grants.json'), 'utf8'));
+      expect(ledger.grants.filter((g: { state: string }) => g.state === 'active')).toHaveLength(10);
+      expect(await sources(vm)).toHaveLength(10);
+      await sleep(500); // let schedulers that lost the start race exit
+      expect(workersFor(dir)).toBe(1);
+      const last = Math.max(...results.map((r) => Date.parse(JSON.parse(r.stdout).grant.expiresAt)));
+      expect(await waitFor(async () => (await sources(vm)).length === 0, last - Date.now() + 3000)).toBeDefined();
+    }, 60_000);
+
+    it('`request -- CMD` returns the command\'s exit code and revokes when it ends', async () => {
+      const dir = newDir();
+      const vm = await enabled(dir);
+      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.11', '--', 'sh', '-c', 'exit 7']);
+      expect(result.code, result.stderr).toBe(7);
+      expect(result.stderr).toMatch(/Revoked grant [0-9a-z]{8}\./);
+      expect(await sources(vm)).toEqual([]);
+    });
+
+    it('Ctrl-C (SIGINT) during the command revokes too, and exits 130', async () => {
+      const dir = newDir();
+      const vm = await enabled(dir);
+      const child = spawn(
+        process.execPath,
+        [BIN, 'request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.12', '--', 'sleep', '30'],
+        { env: { ...cloud.env(dir), NODE_OPTIONS: `--import=${NET_GUARD}` }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(await waitFor(async () => (await sources(vm)).length === 1, 15_000)).toBeDefined();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(await sources(vm)).toEqual([]);
+    });
+
+    it('`jit ssh` connects to the public address with the user and extra arguments, then revokes', async () => {
+      const dir = newDir();
+      const vm = await enabled(dir);
+      const bin = path.join(dir, 'bin');
+      const record = path.join(dir, 'ssh-args.txt');
+      execFileSync('mkdir', ['-p', bin]);
+      // A stand-in for ssh: records its arguments and exits 3, as a failed remote command would.
+      writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\nexit 3\n`);
+      chmodSync(path.join(bin, 'ssh'), 0o755);
+      const env = cloud.env(dir);
+      const result = await runBin(['ssh', vm, '--user', 'azureuser', '--source', '198.51.100.13', '--', '-i', 'key'], {
+        env: { ...env, PATH: `${bin}:${env.PATH}` },
+      });
+      expect(result.code, result.stderr).toBe(3);
+      expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual(['-l', 'azureuser', '-i', 'key', await cloud.publicAddress(vm)]);
+      expect(result.stderr).toMatch(/Revoked grant/);
+      expect(await sources(vm)).toEqual([]);
+    });
+  });
+}
