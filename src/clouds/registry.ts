@@ -12,6 +12,7 @@ type ProviderLoader = (context: ProviderContext) => Promise<CloudProvider>;
 const CLOUD_LABEL: Record<CloudName, string> = { azure: 'Azure', aws: 'AWS' };
 
 const loaders: Partial<Record<CloudName, ProviderLoader>> = {
+  azure: (ctx) => import('./azure/index.js').then((m) => m.createProvider(ctx)),
   aws: (ctx) => import('./aws/index.js').then((m) => m.createProvider(ctx)),
 };
 

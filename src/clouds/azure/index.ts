@@ -1,0 +1,120 @@
+/**
+ * The Azure provider's composition root (loaded by clouds/registry.ts only when a command needs
+ * Azure). It resolves, once per process:
+ * - where Resource Manager is: the `azure-cloud` setting, or JIT_AZURE_ENDPOINT (environment.ts);
+ * - the credential: DefaultAzureCredential (environment, workload identity, managed identity, Azure
+ *   CLI, …; AZURE_TOKEN_CREDENTIALS narrows the chain, e.g. to AzureCliCredential, so nothing probes
+ *   the instance-metadata endpoint), shared by every client (identity.ts);
+ * - the subscription: `subscription` (flag, AZURE_SUBSCRIPTION_ID, config), else `az account show`.
+ *
+ * Everything is lazy: the SDKs are imported, the credential built and the subscription looked up on
+ * the first cloud call, so `jit role` (which needs none of it) stays instant and `jit --help` never
+ * reaches this file at all. A resource ID names its own subscription, so `jit request /subscriptions/…`
+ * needs neither a configured subscription nor the CLI's.
+ */
+import { AuthError } from '../../core/errors.js';
+import type { CloudProvider, ProviderContext } from '../../core/ports.js';
+import { type AzureApi, createAzureApi } from './arm-api.js';
+import { type AzureCloud, azureCloud, cliSubscription } from './environment.js';
+import { toJitError } from './errors.js';
+import { SharedTokenCredential } from './identity.js';
+import { AzureProvider, type AzureSession } from './provider.js';
+import type { EditRuntime } from './nsg-edit.js';
+
+/** Pipeline options for both clients; tests pass the emulator's CA and fast retries. */
+export interface AzurePipelineOptions {
+  tlsOptions?: { ca?: string };
+  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+}
+
+export interface AzureProviderOptions {
+  pipeline?: AzurePipelineOptions;
+  /** Sleep and randomness of the conflict retries (tests make them instant and deterministic). */
+  runtime?: EditRuntime;
+}
+
+const USER_AGENT = { userAgentPrefix: 'jit-access' };
+
+class LazySession implements AzureSession {
+  private credential?: Promise<SharedTokenCredential>;
+  private subscription?: Promise<string>;
+  private readonly apis = new Map<string, Promise<AzureApi>>();
+
+  constructor(
+    readonly cloud: AzureCloud,
+    private readonly context: ProviderContext,
+    private readonly pipeline: AzurePipelineOptions,
+  ) {}
+
+  defaultSubscription(): Promise<string> {
+    this.subscription ??= (() => {
+      const configured = this.context.settings.subscription;
+      if (configured) return Promise.resolve(configured);
+      // Every command that asks is about to call ARM: fetch the token while `az account show` runs.
+      void this.token().catch(() => undefined);
+      return cliSubscription(this.context.env);
+    })();
+    return this.subscription;
+  }
+
+  api(subscriptionId: string): Promise<AzureApi> {
+    const key = subscriptionId.toLowerCase();
+    let api = this.apis.get(key);
+    if (!api) {
+      api = this.buildApi(subscriptionId);
+      this.apis.set(key, api);
+    }
+    return api;
+  }
+
+  async token(): Promise<string> {
+    try {
+      const token = await (await this.getCredential()).getToken(this.cloud.scope);
+      if (!token) throw new AuthError('JIT_AZURE_NOT_SIGNED_IN', 'The Azure credential returned no token.', { hint: 'Sign in with `az login`.' });
+      return token.token;
+    } catch (error) {
+      throw toJitError(error, { action: 'signing in to Azure' });
+    }
+  }
+
+  private getCredential(): Promise<SharedTokenCredential> {
+    this.credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => {
+      const chain = new DefaultAzureCredential({ authorityHost: this.cloud.authorityHost });
+      return new SharedTokenCredential(chain);
+    });
+    return this.credential;
+  }
+
+  private async buildApi(subscriptionId: string): Promise<AzureApi> {
+    const [{ NetworkManagementClient, ComputeManagementClient }, credential] = await Promise.all([
+      import('./sdk.js'),
+      this.getCredential(),
+    ]);
+    const { resourceManager: endpoint, scope } = this.cloud;
+    // arm-network (core-client) takes `credentialScopes`; arm-compute (TypeSpec) takes
+    // `credentials.scopes`; both build request URLs from `endpoint` (ARM emulator SPEC, verified
+    // in the SDK sources).
+    const network = new NetworkManagementClient(credential, subscriptionId, {
+      endpoint,
+      credentialScopes: [scope],
+      userAgentOptions: USER_AGENT,
+      ...this.pipeline,
+    });
+    const compute = new ComputeManagementClient(credential, subscriptionId, {
+      endpoint,
+      credentials: { scopes: [scope] },
+      userAgentOptions: USER_AGENT,
+      ...this.pipeline,
+    });
+    return createAzureApi({ network, compute }, subscriptionId);
+  }
+}
+
+export async function createProvider(
+  context: ProviderContext,
+  options: AzureProviderOptions = {},
+): Promise<CloudProvider> {
+  const cloud = azureCloud(context.settings['azure-cloud'], context.env.JIT_AZURE_ENDPOINT);
+  const session = new LazySession(cloud, context, options.pipeline ?? {});
+  return new AzureProvider(session, context.settings, context.progress, options.runtime);
+}

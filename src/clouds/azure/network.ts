@@ -1,0 +1,198 @@
+/**
+ * A VM's network as jit needs it: each private address with the NSGs on its path (subnet NSG, then
+ * NIC NSG: the order Azure evaluates inbound traffic in), the VNet address space (for the
+ * `VirtualNetwork` tag), the public addresses, and a snapshot of every NSG's rules.
+ *
+ * Reads go out as soon as what they depend on is known: every NIC at once, then each NIC's NSG,
+ * virtual network and public IP at once, then each subnet's NSG as soon as its VNet arrives. One
+ * GET per resource, however many addresses share it. The virtual network is read rather than the
+ * subnet: the same single GET carries the subnet's NSG and the VNet's address prefixes.
+ */
+import { ProviderError } from '../../core/errors.js';
+import { tryParseAddress } from '../../core/prefix.js';
+import type {
+  AzureApi,
+  NetworkInterface,
+  NetworkSecurityGroup,
+  PublicIPAddress,
+  SecurityRule,
+  VirtualMachine,
+  VirtualNetwork,
+} from './arm-api.js';
+import { type ArmId, idKey, parentId, parseArmId, sameId, tryParseArmId } from './arm-id.js';
+
+export interface NsgSnapshot {
+  id: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  name: string;
+  rules: SecurityRule[];
+}
+
+export interface AddressPath {
+  address: string;
+  family: 4 | 6;
+  /** NSG ids in evaluation order: the subnet's, then the NIC's (a level without an NSG is left out). */
+  nsgIds: string[];
+  vnetPrefixes: string[];
+}
+
+export interface VmNetwork {
+  id: string;
+  name: string;
+  subscriptionId: string;
+  resourceGroup: string;
+  tags: Record<string, string>;
+  etag?: string;
+  state?: string;
+  paths: AddressPath[];
+  publicAddresses: string[];
+  /** Every NSG on some path, by idKey. */
+  nsgs: Map<string, NsgSnapshot>;
+}
+
+/** Where the resources a VM refers to come from: GETs (one target) or whole listings (scan). */
+export interface NetworkLookup {
+  nic(id: string): Promise<NetworkInterface | undefined>;
+  vnet(id: string): Promise<VirtualNetwork | undefined>;
+  publicIp(id: string): Promise<PublicIPAddress | undefined>;
+  nsg(id: string): Promise<NetworkSecurityGroup | undefined>;
+}
+
+export function snapshotOf(nsg: NetworkSecurityGroup): NsgSnapshot {
+  const parsed = parseArmId(nsg.id, 'a network security group');
+  return {
+    id: nsg.id ?? parsed.id,
+    subscriptionId: parsed.subscriptionId,
+    resourceGroup: parsed.resourceGroup,
+    name: nsg.name ?? parsed.name,
+    rules: [...(nsg.securityRules ?? [])],
+  };
+}
+
+/** Memoised, and marked handled at once: a read started early may fail before anyone awaits it. */
+function memo<T>(load: (id: ArmId) => Promise<T>): (id: string) => Promise<T> {
+  const started = new Map<string, Promise<T>>();
+  return (id) => {
+    let promise = started.get(idKey(id));
+    if (!promise) {
+      promise = load(parseArmId(id, 'a reference'));
+      promise.catch(() => undefined);
+      started.set(idKey(id), promise);
+    }
+    return promise;
+  };
+}
+
+/** One GET per resource, in the subscription of the resource's own ID. */
+export function getLookup(apiFor: (subscriptionId: string) => Promise<AzureApi>): NetworkLookup {
+  return {
+    nic: memo(async (id) => (await apiFor(id.subscriptionId)).getNic(id.resourceGroup, id.name)),
+    vnet: memo(async (id) => (await apiFor(id.subscriptionId)).getVnet(id.resourceGroup, id.name)),
+    publicIp: memo(async (id) => (await apiFor(id.subscriptionId)).getPublicIp(id.resourceGroup, id.name)),
+    nsg: memo(async (id) => (await apiFor(id.subscriptionId)).getNsg(id.resourceGroup, id.name)),
+  };
+}
+
+/** Lookups answered from whole listings (scan, sweep): nothing is read twice. */
+export function listLookup(lists: {
+  nics: NetworkInterface[];
+  vnets: VirtualNetwork[];
+  nsgs: NetworkSecurityGroup[];
+}): NetworkLookup {
+  const index = <T extends { id?: string }>(items: T[]) =>
+    new Map(items.flatMap((item) => (item.id ? [[idKey(item.id), item] as const] : [])));
+  const nics = index(lists.nics);
+  const vnets = index(lists.vnets);
+  const nsgs = index(lists.nsgs);
+  return {
+    nic: async (id) => nics.get(idKey(id)),
+    vnet: async (id) => vnets.get(idKey(id)),
+    publicIp: async () => undefined,
+    nsg: async (id) => nsgs.get(idKey(id)),
+  };
+}
+
+/** The VM's power state from its instance view ("VM running", "VM deallocated"), when ARM sent one. */
+function powerState(vm: VirtualMachine): string | undefined {
+  return vm.instanceView?.statuses?.find((status) => status.code?.startsWith('PowerState/'))?.displayStatus;
+}
+
+interface ConfigPath extends AddressPath {
+  publicIp: Promise<PublicIPAddress | undefined> | undefined;
+}
+
+async function nicPaths(lookup: NetworkLookup, nicId: string): Promise<ConfigPath[]> {
+  const nic = await lookup.nic(nicId);
+  if (!nic) return [];
+  const nicNsgId = nic.networkSecurityGroup?.id;
+  if (nicNsgId) void lookup.nsg(nicNsgId);
+  const configs = await Promise.all(
+    (nic.ipConfigurations ?? []).map(async (config): Promise<ConfigPath | undefined> => {
+      const parsed = config.privateIPAddress ? tryParseAddress(config.privateIPAddress) : undefined;
+      if (!parsed) return undefined;
+      const publicIpId = config.publicIPAddress?.id;
+      const publicIp = publicIpId ? lookup.publicIp(publicIpId) : undefined;
+      const subnetId = config.subnet?.id;
+      const subnetRef = subnetId ? tryParseArmId(subnetId) : undefined;
+      const vnet = subnetRef ? await lookup.vnet(parentId(subnetRef)) : undefined;
+      const subnetNsgId = vnet?.subnets?.find((subnet) => sameId(subnet.id, subnetId))?.networkSecurityGroup?.id;
+      if (subnetNsgId) void lookup.nsg(subnetNsgId);
+      return {
+        address: parsed.address,
+        family: parsed.family,
+        nsgIds: [subnetNsgId, nicNsgId].filter((id): id is string => id !== undefined),
+        vnetPrefixes: [...(vnet?.addressSpace?.addressPrefixes ?? [])],
+        publicIp,
+      };
+    }),
+  );
+  return configs.filter((config): config is ConfigPath => config !== undefined);
+}
+
+/** Resolves everything jit needs about a VM's network (see the file comment for the order of reads). */
+export async function resolveNetwork(vm: VirtualMachine, lookup: NetworkLookup): Promise<VmNetwork> {
+  const vmId = parseArmId(vm.id, 'a virtual machine');
+  const nicIds = (vm.networkProfile?.networkInterfaces ?? []).map((ref) => ref.id).filter((id): id is string => !!id);
+  const configs = (await Promise.all(nicIds.map((id) => nicPaths(lookup, id)))).flat();
+  const nsgIds = [...new Map(configs.flatMap((c) => c.nsgIds).map((id) => [idKey(id), id])).values()];
+  const [nsgs, publicIps] = await Promise.all([
+    Promise.all(nsgIds.map((id) => lookup.nsg(id))),
+    Promise.all(configs.map((c) => c.publicIp)),
+  ]);
+  const snapshots = new Map<string, NsgSnapshot>();
+  for (const nsg of nsgs) if (nsg) snapshots.set(idKey(nsg.id ?? ''), snapshotOf(nsg));
+  const paths = configs.map(({ publicIp: _publicIp, ...path }) => ({
+    ...path,
+    // An NSG the listing did not have (deleted meanwhile) is no NSG.
+    nsgIds: path.nsgIds.filter((id) => snapshots.has(idKey(id))),
+  }));
+  const state = powerState(vm);
+  return {
+    id: vm.id ?? vmId.id,
+    name: vm.name ?? vmId.name,
+    subscriptionId: vmId.subscriptionId,
+    resourceGroup: vmId.resourceGroup,
+    tags: { ...(vm.tags ?? {}) },
+    ...(vm.etag ? { etag: vm.etag } : {}),
+    ...(state ? { state } : {}),
+    paths,
+    publicAddresses: [...new Set(publicIps.map((ip) => ip?.ipAddress).filter((ip): ip is string => !!ip))],
+    nsgs: snapshots,
+  };
+}
+
+/** SPEC §4: a VM no NSG filters cannot be locked down by jit; nothing is written. */
+export function requireSomeNsg(network: VmNetwork): void {
+  if (network.nsgs.size > 0) return;
+  throw new ProviderError(
+    'JIT_AZURE_NO_NSG',
+    `${network.name} has no network security group on its NIC or subnet, so jit cannot lock it down; nothing was changed.`,
+    { hint: 'Associate an NSG with the VM\'s subnet or network interface (`az network nic update --network-security-group …`), then run the command again.' },
+  );
+}
+
+/** The VM's private addresses that traffic through this NSG reaches (a subnet NSG sees only this VM's). */
+export function destinationsThrough(network: VmNetwork, nsgId: string): AddressPath[] {
+  return network.paths.filter((path) => path.nsgIds.some((id) => sameId(id, nsgId)));
+}

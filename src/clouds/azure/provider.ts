@@ -1,0 +1,408 @@
+/**
+ * The Azure provider (SPEC §4): CloudProvider over Network Security Groups, through the narrow seam
+ * of arm-api.ts. Built by index.ts, which resolves credentials and endpoints; tests build the same
+ * class against the ARM emulator.
+ *
+ * Reads are not repeated within one command: resolveTarget reads the VM's network once (network.ts)
+ * and keeps it, and listGrants, status, enable and openGrant work from that snapshot. Writes start
+ * from it too; a write that meets a concurrent writer re-reads that NSG and re-plans (nsg-edit.ts).
+ */
+import { ProviderError, UserError } from '../../core/errors.js';
+import type { Policy } from '../../core/model.js';
+import { encodePolicy, POLICY_TAG } from '../../core/policy.js';
+import type {
+  ChangeReport,
+  CloudGrant,
+  CloudProvider,
+  EnableOptions,
+  GrantSpec,
+  Progress,
+  RoleDocuments,
+  RuleChange,
+  ScanFinding,
+  TargetInfo,
+  TargetStatus,
+} from '../../core/ports.js';
+import { MANAGEMENT_PORTS } from '../../core/use-cases/scan.js';
+import type { AzureApi, SecurityRule, VirtualMachine } from './arm-api.js';
+import { idKey, parseArmId, tryParseArmId } from './arm-id.js';
+import type { AzureCloud } from './environment.js';
+import { isNotFound, isRetryableWrite, retryAfterMsOf } from './errors.js';
+import { openManagementPorts, portExposure } from './exposure.js';
+import { requesterFromToken } from './identity.js';
+import { type AzureRuleRef, grantRulesInSubscription, grantRulesOnVm, grantsFrom, parseRuleRefs } from './grant-rules.js';
+import { getLookup, listLookup, type NsgSnapshot, requireSomeNsg, resolveNetwork, type VmNetwork } from './network.js';
+import { backoffMs, type EditRuntime, MAX_ATTEMPTS, NsgEdit, realRuntime } from './nsg-edit.js';
+import { allowEdit, denyEdit, lockdownNotes, type PlannedEdit } from './plans.js';
+import { roleDocuments } from './role.js';
+import { allDenyRuleNames, ruleSummary } from './rules.js';
+
+/** What index.ts resolves once: where Azure is, who we are, and clients per subscription. */
+export interface AzureSession {
+  readonly cloud: AzureCloud;
+  /** The subscription of commands that name no resource ID: settings, else the Azure CLI's. */
+  defaultSubscription(): Promise<string>;
+  api(subscriptionId: string): Promise<AzureApi>;
+  /** An ARM access token (for whoami; never printed). */
+  token(): Promise<string>;
+}
+
+const lower = (name: string | undefined) => (name ?? '').toLowerCase();
+
+function tagValue(tags: Record<string, string>, name: string): string | undefined {
+  return Object.entries(tags).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
+}
+
+/** ARM tag names are case-insensitive: replace whatever casing is there. */
+function withTag(tags: Record<string, string>, name: string, value: string | undefined): Record<string, string> {
+  const rest = Object.fromEntries(Object.entries(tags).filter(([key]) => key.toLowerCase() !== name.toLowerCase()));
+  return value === undefined ? rest : { ...rest, [name]: value };
+}
+
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  const entries = (tags: Record<string, string>) =>
+    JSON.stringify(Object.entries(tags).sort(([x], [y]) => x.localeCompare(y)));
+  return entries(a) === entries(b);
+}
+
+export class AzureProvider implements CloudProvider {
+  readonly cloud = 'azure' as const;
+  /** Networks resolved by this process, by VM id: the snapshot later calls work from. */
+  private readonly networks = new Map<string, VmNetwork>();
+
+  constructor(
+    private readonly session: AzureSession,
+    private readonly settings: Partial<Record<string, string>>,
+    private readonly progress: Progress,
+    private readonly runtime: EditRuntime = realRuntime,
+  ) {}
+
+  async whoami(): Promise<string> {
+    return requesterFromToken(await this.session.token());
+  }
+
+  async resolveTarget(ref: string): Promise<TargetInfo> {
+    const vm = await this.findVm(ref);
+    const network = await resolveNetwork(vm, getLookup((subscriptionId) => this.session.api(subscriptionId)));
+    this.networks.set(idKey(network.id), network);
+    return this.targetInfo(network);
+  }
+
+  async enable(target: TargetInfo, policy: Policy, options: EnableOptions): Promise<ChangeReport> {
+    const network = await this.networkOf(target);
+    requireSomeNsg(network);
+    const planned = this.denyEdits(network, policy);
+    const notes = [
+      ...[...network.nsgs.values()].flatMap((nsg) => lockdownNotes(network, nsg, policy)),
+      ...network.paths
+        .filter((path) => path.nsgIds.length === 0)
+        .map((path) => `${path.address} has no network security group on its path: jit cannot lock that address down`),
+    ];
+    return this.lockdown(network, planned, encodePolicy(policy), options.dryRun, notes);
+  }
+
+  async disable(target: TargetInfo, options: { dryRun: boolean }): Promise<ChangeReport> {
+    const network = await this.networkOf(target);
+    const planned = this.denyEdits(network, undefined);
+    return this.lockdown(network, planned, undefined, options.dryRun, []);
+  }
+
+  async openGrant(
+    target: TargetInfo,
+    grant: GrantSpec,
+    options: { dryRun: boolean },
+  ): Promise<ChangeReport & { rules: unknown[] }> {
+    const network = await this.networkOf(target);
+    requireSomeNsg(network);
+    const planned = [...network.nsgs.values()].flatMap((nsg) => {
+      const plan = allowEdit(network, nsg, grant, this.runtime.random);
+      return plan ? [{ nsg, plan }] : [];
+    });
+    if (planned.length === 0) {
+      const why = `${network.name} has no private address of --source ${grant.source}'s family behind a network security group.`;
+      throw new ProviderError('JIT_AZURE_NO_ADDRESS_FAMILY', why, {
+        hint: 'Request from an address of the family the VM has (most VMs are IPv4 only): pass --source with an IPv4 address.',
+      });
+    }
+    const edits = await this.edits(planned);
+    const preview = edits.flatMap((edit) => edit.preview());
+    if (options.dryRun) {
+      const rules = preview
+        .filter((change) => change.op !== 'remove-rule')
+        .map((change) => ({ nsg: change.detail?.nsg, name: change.detail?.name }));
+      return { changes: preview, applied: false, notes: [], rules };
+    }
+    await this.applyAll(network, edits);
+    const rules = edits.flatMap((edit) =>
+      edit.ownedRules().map((rule): AzureRuleRef => ({ nsg: edit.nsg.id, name: rule.name ?? '' })),
+    );
+    return { changes: edits.flatMap((edit) => edit.changes()), applied: true, notes: [], rules };
+  }
+
+  async closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport> {
+    const refs = parseRuleRefs(grant.rules);
+    const changes: RuleChange[] = refs.map((ref) => {
+      const nsgName = parseArmId(ref.nsg, 'a rule reference').name;
+      const known = this.cachedRule(ref);
+      return {
+        op: 'remove-rule',
+        on: nsgName,
+        summary: known ? ruleSummary(known) : ref.name,
+        detail: { nsg: ref.nsg, name: ref.name },
+      };
+    });
+    if (options.dryRun) return { changes, applied: false, notes: [] };
+    const byNsg = new Map<string, AzureRuleRef[]>();
+    for (const ref of refs) byNsg.set(idKey(ref.nsg), [...(byNsg.get(idKey(ref.nsg)) ?? []), ref]);
+    const results = await Promise.allSettled(
+      [...byNsg.values()].map(async (group) => {
+        for (const ref of group) await this.deleteRule(ref);
+      }),
+    );
+    const failure = results.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+    return { changes, applied: true, notes: [] };
+  }
+
+  async listGrants(target?: TargetInfo): Promise<CloudGrant[]> {
+    if (target) {
+      const network = await this.networkOf(target);
+      return grantsFrom(grantRulesOnVm(network, this.scopeOf(network)));
+    }
+    const subscriptionId = await this.session.defaultSubscription();
+    const api = await this.session.api(subscriptionId);
+    const [nsgs, nics] = await Promise.all([api.listNsgs(), api.listNics()]);
+    const found = grantRulesInSubscription(nsgs, nics, {
+      resourceGroup: this.settings['resource-group'],
+      scopeOf: (vm) => this.scopeOf(vm),
+      orphanScope: { subscription: subscriptionId, 'azure-cloud': this.session.cloud.name },
+    });
+    return grantsFrom(found);
+  }
+
+  async status(target: TargetInfo, policy: Policy | undefined, grants: CloudGrant[]): Promise<TargetStatus> {
+    const network = await this.networkOf(target);
+    const own = allDenyRuleNames(network);
+    const nsgs = [...network.nsgs.values()];
+    const lockedDown = nsgs.length > 0 && nsgs.every((nsg) => nsg.rules.some((rule) => own.has(lower(rule.name))));
+    return {
+      target: this.targetInfo(network),
+      grants,
+      exposure: policy ? portExposure(network, policy.ports, grants.map((grant) => grant.source)) : [],
+      lockedDown,
+    };
+  }
+
+  async scan(): Promise<ScanFinding[]> {
+    const api = await this.session.api(await this.session.defaultSubscription());
+    const [vms, nics, vnets, nsgs] = await Promise.all([
+      api.listVms(),
+      api.listNics(),
+      api.listVnets(),
+      api.listNsgs(),
+    ]);
+    const lookup = listLookup({ nics, vnets, nsgs });
+    const group = this.settings['resource-group'];
+    const inScope = vms.filter((vm) => !group || lower(tryParseArmId(vm.id ?? '')?.resourceGroup) === lower(group));
+    const findings = await Promise.all(
+      inScope.map(async (vm): Promise<ScanFinding | undefined> => {
+        const network = await resolveNetwork(vm, lookup);
+        const open = openManagementPorts(network, MANAGEMENT_PORTS);
+        if (open.length === 0) return undefined;
+        const managed = tagValue(network.tags, POLICY_TAG) !== undefined;
+        return { target: { id: network.id, name: network.name }, open, managed };
+      }),
+    );
+    return findings.filter((finding): finding is ScanFinding => finding !== undefined);
+  }
+
+  role(): RoleDocuments {
+    return roleDocuments(this.settings.subscription);
+  }
+
+  // ---- resolution -------------------------------------------------------------------------------
+
+  private async findVm(ref: string): Promise<VirtualMachine> {
+    if (ref.startsWith('/')) {
+      const id = tryParseArmId(ref);
+      if (!id || id.type.toLowerCase() !== 'microsoft.compute/virtualmachines' || id.child) {
+        throw new UserError('JIT_INVALID_TARGET', `<vm> "${ref}" is not an Azure VM resource ID.`, {
+          hint: 'The form is /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>.',
+        });
+      }
+      return (await this.session.api(id.subscriptionId)).getVm(id.resourceGroup, id.name, { instanceView: true });
+    }
+    const api = await this.session.api(await this.session.defaultSubscription());
+    const group = this.settings['resource-group'];
+    // With the resource group known the VM is one GET away (and the GET carries the power state).
+    if (group) return api.getVm(group, ref, { instanceView: true });
+    const matches = (await api.listVms()).filter((vm) => lower(vm.name) === lower(ref));
+    const [only, ...others] = matches;
+    if (!only) {
+      throw new ProviderError('JIT_TARGET_NOT_FOUND', `There is no VM ${ref} in subscription ${api.subscriptionId}.`, {
+        hint: 'Check the name and --subscription (`jit config list` shows the defaults), or give the VM\'s resource ID.',
+      });
+    }
+    if (others.length > 0) {
+      const candidates = matches.map((vm) => vm.id ?? '');
+      const listed = candidates.map((id) => `  ${id}`).join('\n');
+      throw new UserError('JIT_TARGET_AMBIGUOUS', `${matches.length} VMs are called ${ref}:\n${listed}`, {
+        hint: 'Name one by its resource ID, or narrow the search with --resource-group.',
+        details: { candidates },
+      });
+    }
+    return only;
+  }
+
+  private async networkOf(target: TargetInfo): Promise<VmNetwork> {
+    const known = this.networks.get(idKey(target.id));
+    if (known) return known;
+    await this.resolveTarget(target.id);
+    return this.networks.get(idKey(target.id))!;
+  }
+
+  private scopeOf(network: { subscriptionId: string; resourceGroup: string }): Record<string, string> {
+    return {
+      subscription: network.subscriptionId,
+      'resource-group': network.resourceGroup,
+      'azure-cloud': this.session.cloud.name,
+    };
+  }
+
+  private targetInfo(network: VmNetwork): TargetInfo {
+    return {
+      cloud: 'azure',
+      id: network.id,
+      name: network.name,
+      scope: this.scopeOf(network),
+      privateAddresses: network.paths.map((path) => path.address),
+      publicAddresses: network.publicAddresses,
+      policyTag: tagValue(network.tags, POLICY_TAG),
+      ...(network.state ? { state: network.state } : {}),
+    };
+  }
+
+  // ---- writing ----------------------------------------------------------------------------------
+
+  private denyEdits(network: VmNetwork, policy: Policy | undefined): { nsg: NsgSnapshot; plan: PlannedEdit }[] {
+    const { random } = this.runtime;
+    return [...network.nsgs.values()].map((nsg) => ({ nsg, plan: denyEdit(network, nsg, policy, random) }));
+  }
+
+  private async edits(planned: { nsg: NsgSnapshot; plan: PlannedEdit }[]): Promise<NsgEdit[]> {
+    return Promise.all(
+      planned.map(async ({ nsg, plan }) => {
+        const api = await this.session.api(nsg.subscriptionId);
+        return new NsgEdit(api, nsg, plan.owns, plan.planner, this.runtime);
+      }),
+    );
+  }
+
+  /** Deny rules on every NSG, then the policy tag; a failure anywhere undoes the rest (SPEC §8). */
+  private async lockdown(
+    network: VmNetwork,
+    planned: { nsg: NsgSnapshot; plan: PlannedEdit }[],
+    policyTag: string | undefined,
+    dryRun: boolean,
+    notes: string[],
+  ): Promise<ChangeReport> {
+    const edits = await this.edits(planned);
+    // Planning every NSG first: a "no room" failure is raised before anything is written.
+    const preview = edits.flatMap((edit) => edit.preview());
+    const tags = withTag(network.tags, POLICY_TAG, policyTag);
+    const tagChange: RuleChange[] = sameTags(tags, network.tags)
+      ? []
+      : [{
+          op: policyTag === undefined ? 'remove-tag' : 'set-tag',
+          on: network.name,
+          summary: policyTag === undefined ? POLICY_TAG : `${POLICY_TAG}=${policyTag}`,
+          detail: { tag: POLICY_TAG, ...(policyTag === undefined ? {} : { value: policyTag }) },
+        }];
+    if (dryRun) return { changes: [...preview, ...tagChange], applied: false, notes };
+    await this.applyAll(network, edits);
+    try {
+      await this.writeTags(network, policyTag);
+    } catch (error) {
+      await this.undo(network, edits, error);
+    }
+    return { changes: [...edits.flatMap((edit) => edit.changes()), ...tagChange], applied: true, notes };
+  }
+
+  /** Applies the edits in parallel (one per NSG); if any fails, rolls every one back and rethrows. */
+  private async applyAll(network: VmNetwork, edits: NsgEdit[]): Promise<void> {
+    const results = await Promise.allSettled(edits.map((edit) => edit.apply()));
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) await this.undo(network, edits, failure.reason);
+    this.remember(network, edits);
+  }
+
+  private async undo(network: VmNetwork, edits: NsgEdit[], cause: unknown): Promise<never> {
+    const failed = (await Promise.all(edits.map((edit) => edit.rollback()))).flat();
+    this.remember(network, edits);
+    if (failed.length > 0) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new ProviderError('JIT_AZURE_ROLLBACK_INCOMPLETE', `${reason} Undoing the rules already written failed too, for: ${failed.join(', ')}.`, {
+        cause,
+        hint: `Run \`jit status ${network.name}\` to see what is left; \`jit disable\` or \`jit revoke\` removes jit's rules.`,
+        details: { notRolledBack: failed },
+      });
+    }
+    this.progress.warn('Rolled back the rules already written; the network security groups are as they were.');
+    throw cause;
+  }
+
+  private remember(network: VmNetwork, edits: NsgEdit[]): void {
+    for (const edit of edits) {
+      const snapshot = network.nsgs.get(idKey(edit.nsg.id));
+      if (snapshot) snapshot.rules = edit.currentRules();
+    }
+  }
+
+  /** Sets or removes the policy tag, sending the VM's other tags along (ARM PATCH replaces the set). */
+  private async writeTags(network: VmNetwork, policyTag: string | undefined): Promise<void> {
+    const api = await this.session.api(network.subscriptionId);
+    for (let attempt = 0; ; attempt++) {
+      const tags = withTag(network.tags, POLICY_TAG, policyTag);
+      if (sameTags(tags, network.tags)) return;
+      try {
+        await api.setVmTags(network.resourceGroup, network.name, tags, network.etag);
+        network.tags = tags;
+        return;
+      } catch (error) {
+        if (!isRetryableWrite(error) || attempt + 1 >= MAX_ATTEMPTS) throw error;
+        await this.runtime.sleep(backoffMs(attempt, this.runtime.random, retryAfterMsOf(error)));
+        const fresh = await api.getVm(network.resourceGroup, network.name, { instanceView: false });
+        network.tags = { ...(fresh.tags ?? {}) };
+        if (fresh.etag) network.etag = fresh.etag;
+      }
+    }
+  }
+
+  /** Deletes one grant rule; already gone (rule or NSG) is success; races are retried, bounded. */
+  private async deleteRule(ref: AzureRuleRef): Promise<void> {
+    const nsg = parseArmId(ref.nsg, 'a rule reference');
+    const api = await this.session.api(nsg.subscriptionId);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await api.deleteRule(nsg.resourceGroup, nsg.name, ref.name);
+        break;
+      } catch (error) {
+        if (isNotFound(error)) break;
+        if (!isRetryableWrite(error) || attempt + 1 >= MAX_ATTEMPTS) throw error;
+        await this.runtime.sleep(backoffMs(attempt, this.runtime.random, retryAfterMsOf(error)));
+      }
+    }
+    for (const network of this.networks.values()) {
+      const snapshot = network.nsgs.get(idKey(ref.nsg));
+      if (snapshot) snapshot.rules = snapshot.rules.filter((rule) => lower(rule.name) !== lower(ref.name));
+    }
+  }
+
+  private cachedRule(ref: AzureRuleRef): SecurityRule | undefined {
+    for (const network of this.networks.values()) {
+      const rule = network.nsgs.get(idKey(ref.nsg))?.rules.find((r) => lower(r.name) === lower(ref.name));
+      if (rule) return rule;
+    }
+    return undefined;
+  }
+}

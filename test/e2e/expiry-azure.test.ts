@@ -1,0 +1,4 @@
+import { azureHarness } from './support/cloud-harness.js';
+import { describeExpiry } from './support/expiry-suite.js';
+
+describeExpiry('azure (ARM emulator)', azureHarness);

@@ -1,0 +1,97 @@
+/**
+ * The Azure provider against the ARM emulator, in-process, through createProvider with the real
+ * SDKs and the real DefaultAzureCredential (narrowed to AzureCliCredential, answered by the fake
+ * `az`). The emulator's CA is trusted per client (tlsOptions): NODE_EXTRA_CA_CERTS is only read at
+ * process start.
+ */
+import { vi } from 'vitest';
+import { createProvider } from '../../../src/clouds/azure/index.js';
+import type { CloudProvider, Progress } from '../../../src/core/ports.js';
+import {
+  type ArmEmulator,
+  DEFAULT_SUBSCRIPTION_ID,
+  fakeAzEnv,
+  type RequestLogEntry,
+  type SeededVm,
+  seedLinuxVm,
+  startArmEmulator,
+} from '../../emulators/arm/server.js';
+
+export const SUB = DEFAULT_SUBSCRIPTION_ID;
+export const RG = 'rg-jit';
+
+export interface Harness {
+  emu: ArmEmulator;
+  warnings: string[];
+  /** A provider as `jit` builds one; `env` adds to the environment it sees (e.g. FAKE_AZ_FAIL). */
+  provider(settings?: Partial<Record<string, string>>, env?: Record<string, string>): Promise<CloudProvider>;
+  close(): Promise<void>;
+}
+
+/** A deterministic stand-in for Math.random, so retried priority choices replay the same way. */
+function seeded(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+export async function startHarness(): Promise<Harness> {
+  const emu = await startArmEmulator();
+  const azEnv = fakeAzEnv();
+  for (const [name, value] of Object.entries(azEnv)) vi.stubEnv(name, value);
+  const warnings: string[] = [];
+  const progress: Progress = { step: () => {}, warn: (message) => warnings.push(message) };
+  return {
+    emu,
+    warnings,
+    provider: (settings = {}, env = {}) =>
+      createProvider(
+        {
+          settings: { 'azure-cloud': 'AzurePublicCloud', ...settings },
+          env: { ...process.env, ...azEnv, JIT_AZURE_ENDPOINT: emu.url, ...env },
+          progress,
+        },
+        {
+          pipeline: {
+            tlsOptions: { ca: emu.caCert },
+            retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200 },
+          },
+          runtime: { sleep: async () => {}, random: seeded(7) },
+        },
+      ),
+    close: async () => {
+      vi.unstubAllEnvs();
+      await emu.close();
+    },
+  };
+}
+
+/** A fresh world: no resources, faults or log, default LRO behaviour. */
+export function resetWorld(emu: ArmEmulator): void {
+  emu.state.reset();
+  emu.faults.clear();
+  emu.clearLog();
+  emu.options.lroPolls.network = 1;
+  emu.options.lroPolls.compute = 0;
+}
+
+export const writes = (emu: ArmEmulator): RequestLogEntry[] =>
+  emu.log.filter((entry) => ['PUT', 'PATCH', 'DELETE', 'POST'].includes(entry.method));
+
+/** `PUT vm01-nsg/jit-deny-…` or `PATCH virtualMachines/vm01` for each write, in order. */
+export const writeTargets = (emu: ArmEmulator): string[] =>
+  writes(emu).map((entry) => {
+    const parts = entry.path.split('/');
+    const [owner, kind, name] = parts.slice(-3);
+    return `${entry.method} ${kind === 'securityRules' ? `${owner}/${name}` : parts.slice(-2).join('/')}`;
+  });
+
+export function seedVm01(emu: ArmEmulator, options: Partial<Parameters<typeof seedLinuxVm>[1]> = {}): SeededVm {
+  return seedLinuxVm(emu, { vmName: 'vm01', privateIp: '10.0.0.4', publicIp: '20.50.60.70', ...options });
+}
+
+export const rulesOf = (emu: ArmEmulator, nsg: string, group = RG) => emu.state.ruleSummary(SUB, group, nsg);
+export const ruleNames = (emu: ArmEmulator, nsg: string, group = RG) =>
+  rulesOf(emu, nsg, group).map((rule) => rule.name);
