@@ -191,7 +191,7 @@ export interface PortExposure {
 export interface TargetStatus {
   target: TargetInfo;
   grants: CloudGrant[];
-  /** Per policy port; empty when the VM has no policy. */
+  /** Per port of the policy passed in (the management ports for a VM without a jit policy). */
   exposure: PortExposure[];
   /** Whether jit's lock-down (deny rules / jit group) is present. */
   lockedDown: boolean;

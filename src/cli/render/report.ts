@@ -60,11 +60,13 @@ export function statusText(c: ChalkInstance, view: TargetStatusView): string {
         ? c.green('effective')
         : c.red('DEFEATED');
     lines.push(`lock-down  ${verdict}`);
-    for (const e of view.exposure) {
-      const mark = e.verdict === 'locked' ? c.green('locked ') : e.verdict === 'exposed' ? c.red('EXPOSED') : c.yellow('unknown');
-      const rules = e.rules.length > 0 ? ` (${e.rules.join(', ')})` : '';
-      lines.push(`  ${mark}  ${formatPortRanges([e.port])}  ${e.reason}${rules}`);
-    }
+  } else {
+    lines.push(`exposure   ${c.dim('management ports 22, 3389, 5985, 5986 from the internet')}`);
+  }
+  for (const e of view.exposure) {
+    const mark = e.verdict === 'locked' ? c.green('locked ') : e.verdict === 'exposed' ? c.red('EXPOSED') : c.yellow('unknown');
+    const rules = e.rules.length > 0 ? ` (${e.rules.join(', ')})` : '';
+    lines.push(`  ${mark}  ${formatPortRanges([e.port])}  ${e.reason}${rules}`);
   }
   lines.push(view.grants.length > 0 ? 'grants' : `grants     ${c.dim('none active')}`);
   for (const g of view.grants) lines.push(grantLine(c, g));

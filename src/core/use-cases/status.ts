@@ -1,8 +1,15 @@
 /** `jit status`: a VM's policy, grants with time left, and whether the lock-down is effective. */
 import type { Policy } from '../model.js';
+import { buildPolicy } from '../policy.js';
 import type { Clock, CloudGrant, TargetStatus } from '../ports.js';
 import type { UseCaseDeps } from './deps.js';
 import { optionalPolicy } from './policy-of.js';
+import { MANAGEMENT_PORTS } from './scan.js';
+
+/** What `status` evaluates on a VM jit does not manage yet: the management ports, as `scan` does. */
+const MANAGEMENT_POLICY: Policy = buildPolicy({
+  ports: MANAGEMENT_PORTS.map((port) => ({ from: port, to: port, protocol: 'tcp' as const })),
+});
 
 export interface GrantView extends CloudGrant {
   /** Whole seconds until expiry; 0 or less means overdue (sweep or the scheduler will remove it). */
@@ -28,7 +35,7 @@ export async function statusOf(
   const policy = optionalPolicy(target);
   progress.step(`Reading ${target.name}'s rules…`);
   const grants = await provider.listGrants(target);
-  const status = await provider.status(target, policy, grants);
+  const status = await provider.status(target, policy ?? MANAGEMENT_POLICY, grants);
   return { ...status, policy, grants: withTimeLeft(status.grants, clock) };
 }
 
