@@ -19,6 +19,15 @@ export interface RevokeResult {
   closed: ClosedGrant[];
 }
 
+/**
+ * Whether a grant's recorded requester is `me`. Clouds cut long identities to fit their metadata
+ * (an Azure rule description leaves 97 characters for it), so a recorded name of at least 90
+ * characters that begins my own counts as mine; shorter names must match exactly.
+ */
+export function isRequester(recorded: string, me: string): boolean {
+  return recorded === me || (recorded.length >= 90 && me.startsWith(recorded));
+}
+
 async function select(input: RevokeInput, { provider }: Pick<UseCaseDeps, 'provider'>): Promise<CloudGrant[]> {
   if (input.kind === 'grant') {
     const grant = (await provider.listGrants()).find((g) => g.grantId === input.grantId);
@@ -34,7 +43,7 @@ async function select(input: RevokeInput, { provider }: Pick<UseCaseDeps, 'provi
     : await provider.listGrants();
   if (input.kind === 'target' && input.all) return grants;
   const me = await provider.whoami();
-  return grants.filter((g) => g.requester === me);
+  return grants.filter((g) => isRequester(g.requester, me));
 }
 
 export async function revoke(input: RevokeInput, deps: Pick<UseCaseDeps, 'provider' | 'ledger' | 'progress'>): Promise<RevokeResult> {

@@ -9,7 +9,7 @@ import { parsePortSpec } from '../../../src/core/port-spec.js';
 import type { GrantStore, IpDetection } from '../../../src/core/ports.js';
 import { hostPrefix, parsePrefix } from '../../../src/core/prefix.js';
 import { request } from '../../../src/core/use-cases/request.js';
-import { revoke } from '../../../src/core/use-cases/revoke.js';
+import { isRequester, revoke } from '../../../src/core/use-cases/revoke.js';
 import { sweep } from '../../../src/core/use-cases/sweep.js';
 import { disable } from '../../../src/core/use-cases/disable.js';
 import { openLedger } from '../../../src/scheduler/ledger.js';
@@ -192,5 +192,18 @@ describe('revoke, sweep, disable', () => {
     expect(result.closed.map((c) => c.grant.grantId)).toEqual(['bbbbbbbb']);
     expect(provider.writes.at(-1)).toBe('disable vm01');
     expect(provider.rules).toEqual([]);
+  });
+});
+
+describe('isRequester', () => {
+  const long = `${'a'.repeat(100)}@example.com`;
+  it.each([
+    ['alice@example.com', 'alice@example.com', true],
+    ['alice@example.com', 'alice@example.co', false],
+    ['alice', 'alice@example.com', false], // a short prefix is someone else
+    [long.slice(0, 97), long, true], // cut by the cloud to fit its metadata
+    [long.slice(0, 97), `b${long}`, false],
+  ])('%s is %s: %s', (recorded, me, expected) => {
+    expect(isRequester(recorded, me)).toBe(expected);
   });
 });
