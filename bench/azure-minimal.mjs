@@ -1,0 +1,44 @@
+// The unavoidable ARM calls of one `jit request` on a VM with one NIC and two NSGs, made as fast as
+// the SDK allows and nothing else: token (via az), list VMs to find it, its NIC, the subnet and both
+// NSGs (in parallel where independent), then the allow rule PUT on both NSGs in parallel, awaited
+// to completion. The bench compares a whole `jit request` process against this whole process.
+import { ComputeManagementClient } from '@azure/arm-compute';
+import { NetworkManagementClient } from '@azure/arm-network';
+import { AzureCliCredential } from '@azure/identity';
+
+const [endpoint, subscription, vmName, source, priority] = process.argv.slice(2);
+const credential = new AzureCliCredential();
+const scopes = [`https://management.azure.com/.default`];
+const compute = new ComputeManagementClient(credential, subscription, { endpoint, credentials: { scopes } });
+const network = new NetworkManagementClient(credential, subscription, { endpoint, credentialScopes: scopes });
+const parse = (id) => {
+  const parts = id.split('/');
+  return { rg: parts[4], name: parts[parts.length - 1] };
+};
+
+let vm;
+for await (const candidate of compute.virtualMachines.listAll()) if (candidate.name === vmName) vm = candidate;
+const nicRef = parse(vm.networkProfile.networkInterfaces[0].id);
+const nic = await network.networkInterfaces.get(nicRef.rg, nicRef.name);
+const subnetParts = nic.ipConfigurations[0].subnet.id.split('/');
+const getNsg = (id) => network.networkSecurityGroups.get(parse(id).rg, parse(id).name);
+const [nicNsg, subnet] = await Promise.all([
+  getNsg(nic.networkSecurityGroup.id),
+  network.subnets.get(subnetParts[4], subnetParts[8], subnetParts[10]),
+]);
+const subnetNsg = await getNsg(subnet.networkSecurityGroup.id);
+const rule = {
+  priority: Number(priority),
+  direction: 'Inbound',
+  access: 'Allow',
+  protocol: 'Tcp',
+  sourceAddressPrefix: source,
+  sourcePortRange: '*',
+  destinationAddressPrefix: nic.ipConfigurations[0].privateIPAddress,
+  destinationPortRange: '22',
+};
+await Promise.all(
+  [nicNsg, subnetNsg].map((nsg) =>
+    network.securityRules.beginCreateOrUpdateAndWait(parse(nsg.id).rg, nsg.name, `bench-${priority}`, rule),
+  ),
+);

@@ -1,0 +1,321 @@
+/**
+ * npm run bench: whole-process timings (medians of repeated runs) and call counts, each against a
+ * baseline measured in the same invocation:
+ *   1. start-up: `jit --help` and `jit ip --source … --json` against `node -e 0`
+ *   2. Azure: one `jit request` on a VM with one NIC and two NSGs (ARM emulator): ARM calls by kind,
+ *      wall time against a script making only the unavoidable calls with the same SDK
+ *   3. AWS: one `jit request` (moto): EC2/STS calls by kind, wall time against one
+ *      `aws ec2 describe-security-groups` call of the AWS CLI
+ *   4. expiry: lag from a grant's expiry to its rule's removal by the scheduler, 20 grants per cloud
+ * Everything runs on 127.0.0.1. NODE_EXTRA_CA_CERTS (set machine-wide, ~130 ms per Node start) is
+ * unset for the start-up figures; the Azure section sets it to the emulator's CA for jit and its
+ * baseline alike.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
+import { buildAwsClients } from '../src/clouds/aws/index.js';
+import { armSubprocessEnv, seedLinuxVm, startArmEmulator } from '../test/emulators/arm/server.js';
+import { startMoto } from '../test/emulators/moto/moto.js';
+import { createGroup, createVpc, runInstance } from '../test/integration/aws/support.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const JIT = path.join(ROOT, 'bin', 'jit.js');
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const LAG_GRANTS = Number(process.env.BENCH_LAG_GRANTS ?? 20);
+const dirs: string[] = [];
+const tempDir = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'jit-bench-'));
+  dirs.push(dir);
+  return dir;
+};
+const baseEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', AWS_EC2_METADATA_DISABLED: 'true' };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.CI;
+  return env;
+};
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const ms = (x: number) => `${x.toFixed(1).padStart(7)} ms`;
+
+function timed(command: string, args: string[], env: NodeJS.ProcessEnv): { ms: number; stdout: string } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return { ms: elapsed, stdout: result.stdout.toString() };
+}
+
+/** Async variant, so the in-process emulator keeps serving while jit runs. */
+function timedAsync(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ ms: number; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(command, args, { env, cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('close', (code) => {
+      const elapsed = Number(process.hrtime.bigint() - start) / 1e6;
+      if (code === 0) resolve({ ms: elapsed, stdout });
+      else reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+function stopScheduler(dir: string): void {
+  try {
+    process.kill(Number(readFileSync(path.join(dir, 'scheduler.pid'), 'utf8')), 'SIGTERM');
+  } catch {
+    // not running
+  }
+}
+
+function countBy(items: string[]): string {
+  const counts = new Map<string, number>();
+  for (const item of items) counts.set(item, (counts.get(item) ?? 0) + 1);
+  return [...counts].map(([k, n]) => `      ${String(n).padStart(3)} × ${k}`).join('\n');
+}
+
+// ---- 1. start-up ---------------------------------------------------------------------------------
+
+function startup(): void {
+  const env = { ...baseEnv(), JIT_CONFIG_DIR: tempDir() };
+  const cases = [
+    { name: 'node -e 0 (baseline)', args: ['-e', '0'], goal: 0 },
+    { name: 'jit --help', args: [JIT, '--help'], goal: 2.5 },
+    { name: 'jit ip --source 203.0.113.9 --json', args: [JIT, 'ip', '--source', '203.0.113.9', '--json'], goal: 0 },
+  ];
+  for (const c of cases) timed(process.execPath, c.args, env); // warm the file cache
+  const samples = cases.map(() => [] as number[]);
+  for (let i = 0; i < RUNS; i++) cases.forEach((c, j) => samples[j]!.push(timed(process.execPath, c.args, env).ms));
+  const base = median(samples[0]!);
+  console.log(`\n1. start-up: ${RUNS} cold runs each, interleaved, median wall time (node ${process.version})`);
+  cases.forEach((c, j) => {
+    const m = median(samples[j]!);
+    const goal = c.goal ? `  goal <= ${c.goal}x: ${m / base <= c.goal ? 'met' : 'NOT MET'}` : '';
+    console.log(`   ${c.name.padEnd(40)} ${ms(m)}  ${(m / base).toFixed(2)}x${goal}`);
+  });
+}
+
+// ---- 2. Azure request ----------------------------------------------------------------------------
+
+/** "GET virtualMachines", "PUT securityRules", "GET operations (LRO poll)". */
+function armKind(method: string, p: string): string {
+  const segments = p.split('/').filter(Boolean);
+  const type = segments.length % 2 === 0 ? segments[segments.length - 2] : segments[segments.length - 1];
+  return `${method} ${type}${type === 'operations' ? ' (long-running operation poll)' : ''}`;
+}
+
+async function azure(): Promise<void> {
+  const emu = await startArmEmulator();
+  const dir = tempDir();
+  try {
+    const vm = seedLinuxVm(emu, { vmName: 'vm01', publicIp: '20.61.15.4' });
+    const env = { ...baseEnv(), ...armSubprocessEnv(emu), JIT_CONFIG_DIR: dir, JIT_CLOUD: 'azure' };
+    await timedAsync(process.execPath, [JIT, 'enable', 'vm01', '--port', '22', '--allow-source', '198.51.100.0/24'], env);
+    const jit: number[] = [];
+    const minimal: number[] = [];
+    let calls: string[] = [];
+    let repeated: string[] = [];
+    const runs = Math.min(RUNS, 10);
+    for (let i = 1; i <= runs; i++) {
+      emu.clearLog();
+      const args = [JIT, 'request', 'vm01', '-p', '22', '-d', '1h', '--source', `198.51.100.${i}`, '--json'];
+      jit.push((await timedAsync(process.execPath, args, env)).ms);
+      const entries = emu.log.filter((e) => !e.path.includes('/operations/'));
+      calls = emu.log.map((e) => armKind(e.method, e.path));
+      repeated = entries.map((e) => `${e.method} ${e.path}`).filter((k, idx, all) => all.indexOf(k) !== idx);
+      const script = [path.join(ROOT, 'bench', 'azure-minimal.mjs'), emu.url, vm.subscriptionId, 'vm01', `198.51.100.${100 + i}`, String(200 + i)];
+      minimal.push((await timedAsync(process.execPath, script, env)).ms);
+    }
+    const [j, b] = [median(jit), median(minimal)];
+    console.log(`\n2. Azure: one \`jit request\` on a VM with one NIC and two NSGs (ARM emulator), ${runs} runs`);
+    console.log(`   ARM calls of one request, by kind:\n${countBy(calls)}`);
+    console.log(`   calls repeated within one request (LRO polls aside): ${repeated.length === 0 ? 'none' : repeated.join(', ')}`);
+    console.log(`   jit request (whole process)                 ${ms(j)}`);
+    console.log(`   unavoidable calls only (minimal SDK script)  ${ms(b)}`);
+    console.log(`   ratio ${(j / b).toFixed(2)}x   goal <= 1.5x: ${j / b <= 1.5 ? 'met' : 'NOT MET'}`);
+  } finally {
+    stopScheduler(dir);
+    await emu.close();
+  }
+}
+
+// ---- 3. AWS request ------------------------------------------------------------------------------
+
+/** A pass-through proxy to moto that records the Action of every EC2/STS query-protocol call. */
+async function countingProxy(target: string): Promise<{ url: string; actions: string[]; close(): void }> {
+  const upstream = new URL(target);
+  const actions: string[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const action = new URLSearchParams(body.toString()).get('Action') ?? `${req.method} ${req.url}`;
+      actions.push(action);
+      const forward = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    actions,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+const AWS_ENV = {
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+  AWS_REGION: 'eu-west-1',
+  AWS_DEFAULT_REGION: 'eu-west-1', // the AWS CLI's name for it
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
+
+async function seedAwsVm(endpoint: string, name: string) {
+  Object.assign(process.env, AWS_ENV);
+  const { ec2 } = buildAwsClients({ region: 'eu-west-1', env: { AWS_ENDPOINT_URL: endpoint }, maxAttempts: 1 });
+  const place = await createVpc(ec2);
+  const app = await createGroup(ec2, place.vpcId, `app-${name}`, [{ from: 22, cidr: '0.0.0.0/0', description: 'SSH' }]);
+  const instanceId = await runInstance(ec2, place, [app], { Name: name });
+  return { ec2, instanceId, vpcId: place.vpcId };
+}
+
+async function aws(): Promise<void> {
+  const moto = await startMoto();
+  const proxy = await countingProxy(moto.endpoint);
+  const dir = tempDir();
+  try {
+    await seedAwsVm(moto.endpoint, 'vm01');
+    const env = { ...baseEnv(), ...AWS_ENV, AWS_ENDPOINT_URL: proxy.url, JIT_CONFIG_DIR: dir, JIT_CLOUD: 'aws' };
+    await timedAsync(process.execPath, [JIT, 'enable', 'vm01', '--port', '22', '--allow-source', '198.51.100.0/24'], env);
+    const jit: number[] = [];
+    const cli: number[] = [];
+    let actions: string[] = [];
+    const runs = Math.min(RUNS, 10);
+    const cliEnv = { ...baseEnv(), ...AWS_ENV };
+    for (let i = 1; i <= runs; i++) {
+      proxy.actions.length = 0;
+      const args = [JIT, 'request', 'vm01', '-p', '22', '-d', '1h', '--source', `198.51.100.${i}`, '--json'];
+      jit.push((await timedAsync(process.execPath, args, env)).ms);
+      actions = [...proxy.actions];
+      cli.push((await timedAsync('aws', ['ec2', 'describe-security-groups', '--endpoint-url', moto.endpoint], cliEnv)).ms);
+    }
+    const [j, c] = [median(jit), median(cli)];
+    console.log(`\n3. AWS: one \`jit request\` (moto), ${runs} runs`);
+    console.log(`   EC2/STS calls of one request, by kind:\n${countBy(actions)}`);
+    console.log(`   jit request (whole process)                  ${ms(j)}`);
+    console.log(`   aws ec2 describe-security-groups (AWS CLI)   ${ms(c)}`);
+    console.log(`   ratio ${(j / c).toFixed(2)}x   goal < 1x: ${j < c ? 'met' : 'NOT MET'}`);
+  } finally {
+    stopScheduler(dir);
+    proxy.close();
+    await moto.stop();
+  }
+}
+
+// ---- 4. expiry lag -------------------------------------------------------------------------------
+
+async function lag(
+  cloud: string,
+  env: NodeJS.ProcessEnv,
+  sourcesPresent: () => Promise<Set<string>>,
+): Promise<void> {
+  await timedAsync(process.execPath, [JIT, 'enable', 'vm01', '--port', '22', '--allow-source', '198.51.100.0/24'], env);
+  const expiries = new Map<string, number>();
+  for (let i = 1; i <= LAG_GRANTS; i++) {
+    const source = `198.51.100.${i}/32`;
+    const { stdout } = await timedAsync(
+      process.execPath,
+      [JIT, 'request', 'vm01', '-p', '22', '-d', '4s', '--source', source.replace('/32', ''), '--json'],
+      env,
+    );
+    expiries.set(source, Date.parse(JSON.parse(stdout).grant.expiresAt));
+  }
+  const removed = new Map<string, number>();
+  const deadline = Math.max(...expiries.values()) + 30_000;
+  while (removed.size < expiries.size && Date.now() < deadline) {
+    const present = await sourcesPresent();
+    for (const source of expiries.keys()) {
+      if (!present.has(source) && !removed.has(source)) removed.set(source, Date.now());
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const lags = [...expiries].map(([source, at]) => (removed.get(source) ?? Number.POSITIVE_INFINITY) - at);
+  const worst = Math.max(...lags);
+  const goal = `goal worst < 2 s: ${worst < 2000 ? 'met' : 'NOT MET'}`;
+  console.log(`   ${cloud.padEnd(6)} ${LAG_GRANTS} grants: median ${ms(median(lags))}, worst ${ms(worst)}   ${goal}`);
+}
+
+async function expiry(): Promise<void> {
+  console.log(`\n4. expiry: lag from a grant's expiry to its rule's removal by the scheduler (polled every 50 ms)`);
+  const emu = await startArmEmulator();
+  const azureDir = tempDir();
+  try {
+    const vm = seedLinuxVm(emu, { vmName: 'vm01' });
+    const env = { ...baseEnv(), ...armSubprocessEnv(emu), JIT_CONFIG_DIR: azureDir, JIT_CLOUD: 'azure' };
+    await lag('azure', env, async () => {
+      const rules = [vm.nicNsgName!, vm.subnetNsgName!].flatMap((nsg) =>
+        emu.state.listRules(vm.subscriptionId, vm.resourceGroup, nsg),
+      );
+      return new Set(
+        rules
+          .filter((r) => r.name.startsWith('jit-allow-'))
+          .map((r) => String((r.properties as { sourceAddressPrefix?: string }).sourceAddressPrefix))
+          .map((s) => (s.includes('/') ? s : `${s}/32`)),
+      );
+    });
+  } finally {
+    stopScheduler(azureDir);
+    await emu.close();
+  }
+  const moto = await startMoto();
+  const awsDir = tempDir();
+  try {
+    const { ec2, vpcId } = await seedAwsVm(moto.endpoint, 'vm01');
+    const env = { ...baseEnv(), ...AWS_ENV, AWS_ENDPOINT_URL: moto.endpoint, JIT_CONFIG_DIR: awsDir, JIT_CLOUD: 'aws' };
+    await lag('aws', env, async () => {
+      const groups = (await ec2.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: 'vpc-id', Values: [vpcId] }] })))
+        .SecurityGroups ?? [];
+      const jitGroup = groups.find((g) => g.GroupName?.startsWith('jit-access-'));
+      if (!jitGroup) return new Set();
+      const filter = { Filters: [{ Name: 'group-id', Values: [jitGroup.GroupId!] }] };
+      const rules = (await ec2.send(new DescribeSecurityGroupRulesCommand(filter))).SecurityGroupRules ?? [];
+      return new Set(rules.filter((r) => !r.IsEgress && r.CidrIpv4).map((r) => r.CidrIpv4!));
+    });
+  } finally {
+    stopScheduler(awsDir);
+    await moto.stop();
+  }
+}
+
+try {
+  startup();
+  await azure();
+  await aws();
+  await expiry();
+} finally {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+}
