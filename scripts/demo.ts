@@ -6,8 +6,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +13,7 @@ import { buildAwsClients } from '../src/clouds/aws/index.js';
 import { armSubprocessEnv, seedLinuxVm, startArmEmulator } from '../test/emulators/arm/server.js';
 import { startMoto } from '../test/emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../test/integration/aws/support.js';
+import { LocalHttp } from '../test/support/local-http.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin', 'jit.js');
@@ -23,12 +22,6 @@ const YOUR_IP = '81.2.69.160';
 const tty = process.stdout.isTTY === true;
 const bold = (s: string) => (tty ? `\u001b[1m${s}\u001b[22m` : s);
 const dim = (s: string) => (tty ? `\u001b[2m${s}\u001b[22m` : s);
-
-async function echoService(): Promise<http.Server> {
-  const server = http.createServer((_req, res) => res.end(`${YOUR_IP}\n`));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return server;
-}
 
 function jit(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   process.stdout.write(`\n${bold(`$ jit ${args.join(' ')}`)}\n`);
@@ -45,18 +38,23 @@ function say(text: string): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The environment of the jit processes: the cloud stand-in's variables, a private config dir, the IP services. */
+function cliEnv(cloud: 'azure' | 'aws', configDir: string, ipUrls: string, extra: Record<string, string>) {
+  return {
+    ...process.env,
+    ...extra,
+    JIT_CONFIG_DIR: configDir,
+    JIT_CLOUD: cloud,
+    JIT_IP_URLS: ipUrls,
+    FORCE_COLOR: tty ? '1' : '0',
+  };
+}
+
 async function azure(ipUrls: string, configDir: string): Promise<void> {
   const emu = await startArmEmulator();
   try {
     seedLinuxVm(emu, { vmName: 'vm01', publicIp: '20.61.15.4' });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...armSubprocessEnv(emu),
-      JIT_CONFIG_DIR: configDir,
-      JIT_CLOUD: 'azure',
-      JIT_IP_URLS: ipUrls,
-      FORCE_COLOR: tty ? '1' : '0',
-    };
+    const env = cliEnv('azure', configDir, ipUrls, armSubprocessEnv(emu));
     say('Azure (emulated): vm01 has SSH open to the whole internet on its NIC and subnet NSGs.');
     await jit(['status', 'vm01'], env);
     say('Lock port 22 down; requests may ask for at most 1 hour.');
@@ -98,14 +96,7 @@ async function aws(ipUrls: string, configDir: string): Promise<void> {
       { from: 443, cidr: '0.0.0.0/0', description: 'HTTPS' },
     ]);
     await runInstance(ec2, place, [web], { Name: 'web01' });
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...awsEnv,
-      JIT_CONFIG_DIR: configDir,
-      JIT_CLOUD: 'aws',
-      JIT_IP_URLS: ipUrls,
-      FORCE_COLOR: tty ? '1' : '0',
-    };
+    const env = cliEnv('aws', configDir, ipUrls, awsEnv);
     say('AWS (moto): web01 has SSH open to the world in its security group "web".');
     await jit(['status', 'web01'], env);
     say('Lock 22 down: jit gives web01 its own empty group and revokes the broad SSH rule (HTTPS stays).');
@@ -122,14 +113,14 @@ async function aws(ipUrls: string, configDir: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const services = [await echoService(), await echoService()];
-  const ipUrls = services.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/`).join(',');
+  const local = new LocalHttp();
+  const ipUrls = [await local.echo(`${YOUR_IP}\n`), await local.echo(`${YOUR_IP}\n`)].join(',');
   const dirs = [mkdtempSync(path.join(tmpdir(), 'jit-demo-')), mkdtempSync(path.join(tmpdir(), 'jit-demo-'))];
   try {
     await azure(ipUrls, dirs[0]!);
     await aws(ipUrls, dirs[1]!);
   } finally {
-    for (const s of services) s.close();
+    await local.closeAll();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }

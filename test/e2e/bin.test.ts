@@ -1,10 +1,9 @@
 /** The built bin/jit.js as a user's shell runs it: help, version, exit codes, --json, start-up weight. */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, baseEnv, ROOT, runBin, tempConfigDir } from '../support/cli.js';
+import { LocalHttp } from '../support/local-http.js';
 
 const { dir, cleanup } = tempConfigDir();
 afterAll(cleanup);
@@ -127,19 +126,9 @@ describe('bin/jit.js', () => {
 });
 
 describe('jit ip (subprocess, local echo services)', () => {
-  const servers: http.Server[] = [];
-  const serve = async (handler: http.RequestListener) => {
-    const server = http.createServer(handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  };
-  afterAll(() => {
-    for (const server of servers) {
-      server.closeAllConnections();
-      server.close();
-    }
-  });
+  const local = new LocalHttp();
+  const serve = (handler: Parameters<LocalHttp['serve']>[0]) => local.serve(handler);
+  afterAll(() => local.closeAll());
 
   it('reports the address two services agree on', async () => {
     const urls = [await serve((_q, s) => s.end('1.1.1.1')), await serve((_q, s) => s.end('1.1.1.1\n'))];

@@ -3,10 +3,9 @@
  * emulator, with --json, asserting exit codes and the emulator's NSG state after each step. The
  * steps run in order and build on each other, as an operator's session would.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArmEmulator, type SeededVm, seedLinuxVm, startArmEmulator } from '../../emulators/arm/server.js';
+import { LocalHttp } from '../../support/local-http.js';
 import { type Cli, cliFor, writesIn } from './support.js';
 
 const NIC_NSG = 'vm01-nsg';
@@ -16,7 +15,7 @@ const AZ = ['--cloud', 'azure'];
 let emu: ArmEmulator;
 let cli: Cli;
 let vm01: SeededVm;
-const servers: http.Server[] = [];
+const local = new LocalHttp();
 let ipUrls = '';
 let initial: { nic: unknown; subnet: unknown };
 
@@ -31,18 +30,13 @@ beforeAll(async () => {
   seedLinuxVm(emu, { vmName: 'vm03', privateIp: '10.0.0.6' });
   initial = { nic: rules(NIC_NSG), subnet: rules(SUBNET_NSG) };
   // Two IP services that agree on the caller's address (SPEC §7); http is accepted on loopback.
-  for (let i = 0; i < 2; i++) {
-    const server = http.createServer((_req, res) => res.end('81.2.69.77\n'));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-  }
-  ipUrls = servers.map((s) => `http://127.0.0.1:${(s.address() as AddressInfo).port}/`).join(',');
+  ipUrls = [await local.echo('81.2.69.77\n'), await local.echo('81.2.69.77\n')].join(',');
   cli = cliFor(emu);
 });
 
 afterAll(async () => {
   cli?.cleanup();
-  for (const server of servers) server.close();
+  await local.closeAll();
   await emu?.close();
 });
 

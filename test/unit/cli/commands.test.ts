@@ -1,9 +1,8 @@
 /** In-process tests of the commands that work without a cloud provider: config, completion, ip. */
 import { execFileSync } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
+import { LocalHttp } from '../../support/local-http.js';
 
 const { dir, cleanup } = tempConfigDir();
 afterAll(cleanup);
@@ -93,26 +92,13 @@ describe('jit completion', () => {
 });
 
 describe('jit ip', () => {
-  const servers: http.Server[] = [];
+  const local = new LocalHttp();
   const urls: string[] = [];
-  /** The liar answers at once and the others after it, so the liar is heard before two agree. */
-  const serve = async (body: string, delayMs = 0) => {
-    const server = http.createServer((_req, res) => {
-      setTimeout(() => res.end(body), delayMs);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    servers.push(server);
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  };
   beforeAll(async () => {
-    urls.push(await serve('8.8.4.4\n', 150), await serve('ip=8.8.4.4\nts=1\n', 150), await serve('1.0.0.1'));
+    // The liar answers at once and the others after it, so the liar is heard before two agree.
+    urls.push(await local.echo('8.8.4.4\n', 150), await local.echo('ip=8.8.4.4\nts=1\n', 150), await local.echo('1.0.0.1'));
   });
-  afterAll(() => {
-    for (const server of servers) {
-      server.closeAllConnections();
-      server.close();
-    }
-  });
+  afterAll(() => local.closeAll());
 
   it('prints the address two services agreed on, and warns about the one that lied', async () => {
     const result = await runCli(['ip'], { env: baseEnv(dir, { JIT_IP_URLS: urls.join(',') }) });
