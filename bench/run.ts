@@ -13,8 +13,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +21,7 @@ import { buildAwsClients } from '../src/clouds/aws/index.js';
 import { armSubprocessEnv, seedLinuxVm, startArmEmulator } from '../test/emulators/arm/server.js';
 import { startMoto } from '../test/emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../test/integration/aws/support.js';
+import { startCallLogProxy } from '../test/support/call-log-proxy.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const JIT = path.join(ROOT, 'bin', 'jit.js');
@@ -154,38 +153,6 @@ async function azure(): Promise<void> {
 
 // ---- 3. AWS request ------------------------------------------------------------------------------
 
-/** A pass-through proxy to moto that records the Action of every EC2/STS query-protocol call. */
-async function countingProxy(target: string): Promise<{ url: string; actions: string[]; close(): void }> {
-  const upstream = new URL(target);
-  const actions: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const action = new URLSearchParams(body.toString()).get('Action') ?? `${req.method} ${req.url}`;
-      actions.push(action);
-      const forward = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    actions,
-    close: () => {
-      server.closeAllConnections();
-      server.close();
-    },
-  };
-}
-
 const AWS_ENV = {
   AWS_ACCESS_KEY_ID: 'testing',
   AWS_SECRET_ACCESS_KEY: 'testing',
@@ -205,7 +172,7 @@ async function seedAwsVm(endpoint: string, name: string) {
 
 async function aws(): Promise<void> {
   const moto = await startMoto();
-  const proxy = await countingProxy(moto.endpoint);
+  const proxy = await startCallLogProxy(moto.endpoint);
   const dir = tempDir();
   try {
     await seedAwsVm(moto.endpoint, 'vm01');
@@ -217,7 +184,7 @@ async function aws(): Promise<void> {
     const runs = Math.min(RUNS, 10);
     const cliEnv = { ...baseEnv(), ...AWS_ENV };
     for (let i = 1; i <= runs; i++) {
-      proxy.actions.length = 0;
+      proxy.clear();
       const args = [JIT, 'request', 'vm01', '-p', '22', '-d', '1h', '--source', `198.51.100.${i}`, '--json'];
       jit.push((await timedAsync(process.execPath, args, env)).ms);
       actions = [...proxy.actions];
@@ -231,7 +198,7 @@ async function aws(): Promise<void> {
     console.log(`   ratio ${(j / c).toFixed(2)}x   goal < 1x: ${j < c ? 'met' : 'NOT MET'}`);
   } finally {
     stopScheduler(dir);
-    proxy.close();
+    await proxy.close();
     await moto.stop();
   }
 }

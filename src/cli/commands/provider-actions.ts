@@ -22,7 +22,6 @@ import type { UseCaseDeps } from '../../core/use-cases/deps.js';
 import { scanText, changesText, dryRunHeading, grantLine, statusText, utc } from '../render/report.js';
 import { openLedger } from '../../scheduler/ledger.js';
 import { type CommandScope, commandScope, requireTarget } from '../action-kit.js';
-import { cloudFlag } from '../global-flags.js';
 import type { CliRun } from '../run.js';
 import { loadSettings } from '../settings.js';
 import { allowSourcesFlag, durationFlag, justificationFlag, portsFlag, sourceFlag, userFlag } from '../validate.js';
@@ -360,11 +359,7 @@ export async function scan(run: CliRun, _options: Options, command: Command) {
 }
 
 export async function role(run: CliRun, _options: Options, command: Command) {
-  const scope = commandScope(run, command);
-  const cloud = cloudFlag(scope.flags);
-  if (!cloud) throw new UserError('JIT_MISSING_CLOUD', '`jit role` needs --cloud azure or --cloud aws.');
-  const settings = await loadSettings(run, scope.flags);
-  await withCloud(run, scope, settings, cloud, async ({ deps, out }) => {
+  await onScope(run, command, '`jit role`', async ({ deps, out }) => {
     const documents = deps.provider.role();
     out.result(documents, () => JSON.stringify(documents, null, 2));
   });

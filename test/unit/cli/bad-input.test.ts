@@ -81,7 +81,7 @@ const table: [string[], RegExp, string][] = [
     'JIT_INVALID_TARGET',
   ],
   [['request', 'vm 01', ...az], /<vm> "vm 01" is not a VM name/, 'JIT_INVALID_TARGET'],
-  [['role'], /`jit role` needs --cloud azure or --cloud aws/, 'JIT_MISSING_CLOUD'],
+  [['role'], /`jit role` needs to know the cloud/, 'JIT_CLOUD_UNKNOWN'],
   [['config', 'set', 'duration', 'banana'], /duration "banana"/, 'JIT_INVALID_CONFIG'],
   [['config', 'set', 'colour', 'red'], /colour/, 'JIT_UNKNOWN_CONFIG_KEY'],
   [['completion', 'tcsh'], /<shell> "tcsh".*bash, zsh or fish/, 'JIT_INVALID_SHELL'],
