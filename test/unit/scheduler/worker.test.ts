@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { GrantRecord, GrantStore } from '../../../src/core/ports.js';
 import { openLedger } from '../../../src/scheduler/ledger.js';
 import { reapOverdue } from '../../../src/scheduler/reap.js';
@@ -68,6 +68,29 @@ describe('runScheduler', () => {
       'cccccccc:failed',
       'dddddddd:revoked',
     ]);
+  });
+
+  it('starts closing a grant that falls due while another close is still running', async () => {
+    await seed(grant('aaaaaaaa', 1), grant('bbbbbbbb', 2));
+    const started: string[] = [];
+    let finishA: () => void = () => {};
+    const run = runScheduler({
+      ledger,
+      clock,
+      close: (g) => {
+        started.push(`${g.id}@${(now - T0) / 1000}`);
+        // a's close hangs (an Azure DELETE awaited to completion) until b's has started
+        return g.id === 'aaaaaaaa' ? new Promise<void>((resolve) => (finishA = resolve)) : Promise.resolve();
+      },
+      sleep: async (ms) => {
+        now += ms;
+      },
+      log: () => {},
+    });
+    await vi.waitFor(() => expect(started).toEqual(['aaaaaaaa@1', 'bbbbbbbb@2']));
+    finishA();
+    expect(await run).toBe(2);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['revoked', 'revoked']);
   });
 
   it('never sleeps longer than maxSleepMs, so a clock jump is noticed', async () => {
