@@ -212,6 +212,21 @@ async function lag(
 ): Promise<void> {
   await timedAsync(process.execPath, [JIT, 'enable', 'vm01', '--port', '22', '--allow-source', '198.51.100.0/24'], env);
   const expiries = new Map<string, number>();
+  const seen = new Set<string>();
+  const removed = new Map<string, number>();
+  // The cloud is watched from the first request on: grants start expiring while later ones are
+  // still being requested, and a removal must be timed when it happens, not when requesting ends.
+  let requesting = true;
+  const watch = (async () => {
+    while (requesting || removed.size < expiries.size) {
+      const present = await sourcesPresent();
+      const now = Date.now();
+      for (const source of present) seen.add(source);
+      for (const source of seen) if (!present.has(source) && !removed.has(source)) removed.set(source, now);
+      if (!requesting && now > Math.max(...expiries.values()) + 30_000) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
   for (let i = 1; i <= LAG_GRANTS; i++) {
     const source = `198.51.100.${i}/32`;
     const { stdout } = await timedAsync(
@@ -221,17 +236,14 @@ async function lag(
     );
     expiries.set(source, Date.parse(JSON.parse(stdout).grant.expiresAt));
   }
-  const removed = new Map<string, number>();
-  const deadline = Math.max(...expiries.values()) + 30_000;
-  while (removed.size < expiries.size && Date.now() < deadline) {
-    const present = await sourcesPresent();
-    for (const source of expiries.keys()) {
-      if (!present.has(source) && !removed.has(source)) removed.set(source, Date.now());
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  requesting = false;
+  await watch;
   const lags = [...expiries].map(([source, at]) => (removed.get(source) ?? Number.POSITIVE_INFINITY) - at);
   const worst = Math.max(...lags);
+  if (process.env.BENCH_DEBUG) {
+    console.log(`   lags (ms, in request order): ${lags.map((l) => Math.round(l)).join(' ')}`);
+    console.log(readFileSync(path.join(env.JIT_CONFIG_DIR!, 'scheduler.log'), 'utf8'));
+  }
   const goal = `goal worst < 2 s: ${worst < 2000 ? 'met' : 'NOT MET'}`;
   console.log(`   ${cloud.padEnd(6)} ${LAG_GRANTS} grants: median ${ms(median(lags))}, worst ${ms(worst)}   ${goal}`);
 }
@@ -278,11 +290,13 @@ async function expiry(): Promise<void> {
   }
 }
 
+/** BENCH_ONLY=startup|azure|aws|expiry runs one section. */
+const only = process.env.BENCH_ONLY;
 try {
-  startup();
-  await azure();
-  await aws();
-  await expiry();
+  if (!only || only === 'startup') startup();
+  if (!only || only === 'azure') await azure();
+  if (!only || only === 'aws') await aws();
+  if (!only || only === 'expiry') await expiry();
 } finally {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 }
