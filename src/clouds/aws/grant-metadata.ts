@@ -50,9 +50,10 @@ export function grantTags(meta: GrantMetadata): Tag[] {
   ];
 }
 
+/** An expiry read back from the cloud, in the one form every provider reports (`toISOString()`). */
 function validExpiry(text: string | undefined): string | undefined {
   if (!text || Number.isNaN(Date.parse(text))) return undefined;
-  return new Date(text).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return new Date(text).toISOString();
 }
 
 /**

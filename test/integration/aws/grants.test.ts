@@ -124,7 +124,7 @@ describe('openGrant', () => {
     const refused = await provider.openGrant(target, spec({ id: 'zzzz9999' }), { dryRun: false }).catch((e: unknown) => e);
 
     expect(isJitError(refused) && refused.code).toBe('JIT_AWS_RULE_DUPLICATE');
-    expect((refused as Error).message).toContain('(grant a1b2c3d4, expires 2030-01-02T03:04:05Z)');
+    expect((refused as Error).message).toContain('(grant a1b2c3d4, expires 2030-01-02T03:04:05.000Z)');
   });
 
   it('rolls the new rule back when a later write fails', async () => {
@@ -195,7 +195,7 @@ describe('closeGrant', () => {
       new DeleteTagsCommand({ Resources: [ref?.ruleId as string], Tags: [{ Key: 'jit-access:grant' }, { Key: 'jit-access:expires' }] }),
     );
     const [grant] = await provider.listGrants(target);
-    expect(grant).toMatchObject({ grantId: 'a1b2c3d4', expiresAt: '2030-01-02T03:04:05Z' });
+    expect(grant).toMatchObject({ grantId: 'a1b2c3d4', expiresAt: '2030-01-02T03:04:05.000Z' });
 
     await provider.closeGrant(grant as CloudGrant, { dryRun: false });
 
@@ -242,7 +242,7 @@ describe('listGrants', () => {
         scope: { region: 'eu-west-1' },
         source: '203.0.113.7/32',
         ports: [ssh],
-        expiresAt: '2030-01-02T03:04:05Z',
+        expiresAt: '2030-01-02T03:04:05.000Z',
         requester: REQUESTER,
         rules: [expect.objectContaining({ ruleId: expect.stringMatching(/^sgr-/) })],
       },
@@ -250,7 +250,7 @@ describe('listGrants', () => {
         grantId: 'b2c3d4e5',
         target: { id: second.instanceId, name: 'vm02' },
         source: '198.51.100.0/24',
-        expiresAt: '2030-05-05T05:05:05Z',
+        expiresAt: '2030-05-05T05:05:05.000Z',
       }),
     ]);
     expect(await fresh.listGrants(target2)).toEqual([expect.objectContaining({ grantId: 'b2c3d4e5' })]);

@@ -52,11 +52,11 @@ describe('readGrantMetadata', () => {
   const tags = Object.fromEntries(grantTags(meta).map((tag) => [tag.Key, tag.Value]));
 
   it('reads the tags first', () => {
-    expect(readGrantMetadata(tags, 'anything')).toEqual({ ...meta, expiresAt: '2030-01-02T03:04:05Z' });
+    expect(readGrantMetadata(tags, 'anything')).toEqual({ ...meta, expiresAt: '2030-01-02T03:04:05.000Z' });
   });
 
   it('falls back to the description when the tags are gone', () => {
-    expect(readGrantMetadata({}, grantDescription(meta))).toEqual({ ...meta, expiresAt: '2030-01-02T03:04:05Z' });
+    expect(readGrantMetadata({}, grantDescription(meta))).toEqual({ ...meta, expiresAt: '2030-01-02T03:04:05.000Z' });
   });
 
   it.each([
