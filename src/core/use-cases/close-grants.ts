@@ -1,4 +1,5 @@
 /** Closing grants is shared by revoke, disable and sweep: close in the cloud, then record it locally. */
+import { JitError, ProviderError } from '../errors.js';
 import type { ChangeReport, CloudGrant } from '../ports.js';
 import type { UseCaseDeps } from './deps.js';
 import { updateGrant } from './ledger-ops.js';
@@ -26,4 +27,16 @@ export async function closeGrants(
     }
   }
   return { closed, failed };
+}
+
+/**
+ * Throws for the first grant that could not be closed: its own JitError as it was, or a
+ * ProviderError with `code` naming the grant and how many more failed. `after` ends the message.
+ */
+export function throwFirstFailure(failed: { grant: CloudGrant; error: unknown }[], code: string, after = ''): void {
+  const first = failed[0];
+  if (!first) return;
+  if (first.error instanceof JitError) throw first.error;
+  const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
+  throw new ProviderError(code, `Could not revoke grant ${first.grant.grantId}${more}${after}.`, { cause: first.error });
 }

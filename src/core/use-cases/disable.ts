@@ -1,7 +1,6 @@
 /** `jit disable`: close the VM's grants, undo the lock-down exactly, delete the policy (SPEC §3). */
-import { JitError, ProviderError } from '../errors.js';
 import type { ChangeReport, TargetInfo } from '../ports.js';
-import { type ClosedGrant, closeGrants } from './close-grants.js';
+import { type ClosedGrant, closeGrants, throwFirstFailure } from './close-grants.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface DisableResult {
@@ -21,13 +20,7 @@ export async function disable(
   progress.step(`Revoking ${grants.length} active grant${grants.length === 1 ? '' : 's'} on ${target.name}…`);
   const { closed, failed } = await closeGrants(grants, input.dryRun, deps);
   // The lock-down stays while any grant's rule may remain: removing it first would leave a door open.
-  const first = failed[0];
-  if (first) {
-    if (first.error instanceof JitError) throw first.error;
-    throw new ProviderError('JIT_DISABLE_FAILED', `Could not revoke grant ${first.grant.grantId}; nothing else was changed.`, {
-      cause: first.error,
-    });
-  }
+  throwFirstFailure(failed, 'JIT_DISABLE_FAILED', '; nothing else was changed');
   progress.step(`Removing the lock-down from ${target.name}…`);
   const report = await provider.disable(target, { dryRun: input.dryRun });
   return { target, closed, report };

@@ -5,9 +5,9 @@
  *   revoke <vm> --all      every grant on that VM
  *   revoke --all           every grant of yours in scope
  */
-import { JitError, ProviderError, UserError } from '../errors.js';
+import { UserError } from '../errors.js';
 import type { CloudGrant } from '../ports.js';
-import { type ClosedGrant, closeGrants } from './close-grants.js';
+import { type ClosedGrant, closeGrants, throwFirstFailure } from './close-grants.js';
 import type { UseCaseDeps } from './deps.js';
 
 export type RevokeInput =
@@ -51,12 +51,6 @@ export async function revoke(input: RevokeInput, deps: Pick<UseCaseDeps, 'provid
   const grants = await select(input, deps);
   deps.progress.step(`Revoking ${grants.length} grant${grants.length === 1 ? '' : 's'}…`);
   const { closed, failed } = await closeGrants(grants, input.dryRun, deps);
-  const first = failed[0];
-  if (first) {
-    const more = failed.length > 1 ? ` (and ${failed.length - 1} more)` : '';
-    const cause = first.error;
-    if (cause instanceof JitError) throw cause;
-    throw new ProviderError('JIT_REVOKE_FAILED', `Could not revoke grant ${first.grant.grantId}${more}.`, { cause });
-  }
+  throwFirstFailure(failed, 'JIT_REVOKE_FAILED');
   return { closed };
 }
