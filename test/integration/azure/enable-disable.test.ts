@@ -7,7 +7,19 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildPolicy, encodePolicy } from '../../../src/core/policy.js';
 import type { CloudProvider } from '../../../src/core/ports.js';
 import type { SecurityRuleInput } from '../../emulators/arm/state.js';
-import { type Harness, RG, resetWorld, rulesOf, ruleNames, SUB, seedVm01, startHarness, writes, writeTargets } from './support.js';
+import {
+  type Harness,
+  RG,
+  resetWorld,
+  rule,
+  rulesOf,
+  ruleNames,
+  SUB,
+  seedVm01,
+  startHarness,
+  writes,
+  writeTargets,
+} from './support.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -24,18 +36,6 @@ const MIXED = buildPolicy({
     { from: 3389, to: 3389, protocol: 'tcp' },
     { from: 53, to: 53, protocol: 'udp' },
   ],
-});
-
-const rule = (name: string, priority: number, fields: Partial<SecurityRuleInput>): SecurityRuleInput => ({
-  name,
-  priority,
-  direction: 'Inbound',
-  access: 'Allow',
-  protocol: 'Tcp',
-  sourceAddressPrefix: '*',
-  sourcePortRange: '*',
-  destinationAddressPrefix: '*',
-  ...fields,
 });
 
 /** A NIC NSG as a team leaves it after a year: VPN and bastion access, web, monitoring, denies, outbound. */

@@ -4,7 +4,7 @@ import { buildPolicy } from '../../../src/core/policy.js';
 import type { CloudProvider, TargetInfo } from '../../../src/core/ports.js';
 import type { SecurityRuleInput } from '../../emulators/arm/state.js';
 import { seedLinuxVm } from '../../emulators/arm/server.js';
-import { type Harness, RG, resetWorld, SUB, seedVm01, startHarness } from './support.js';
+import { type Harness, RG, resetWorld, rule, SUB, seedVm01, startHarness } from './support.js';
 
 let h: Harness;
 beforeAll(async () => {
@@ -29,18 +29,9 @@ async function statusOf(name = 'vm01') {
   return provider.status(target, SSH, grants);
 }
 
-const broad = (name: string, priority: number, extra: Partial<SecurityRuleInput> = {}): SecurityRuleInput => ({
-  name,
-  priority,
-  direction: 'Inbound',
-  access: 'Allow',
-  protocol: 'Tcp',
-  sourceAddressPrefix: '*',
-  sourcePortRange: '*',
-  destinationAddressPrefix: '*',
-  destinationPortRange: '22',
-  ...extra,
-});
+/** SSH open to every source: the rule the lock-down must sit ahead of. */
+const broad = (name: string, priority: number, extra: Partial<SecurityRuleInput> = {}): SecurityRuleInput =>
+  rule(name, priority, { destinationPortRange: '22', ...extra });
 
 describe('status', () => {
   it('before enable: exposed, naming the rule on each NSG that lets the internet in', async () => {

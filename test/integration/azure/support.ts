@@ -5,6 +5,7 @@
  * process start.
  */
 import { vi } from 'vitest';
+import type { SecurityRuleInput } from '../../emulators/arm/state.js';
 import { createProvider } from '../../../src/clouds/azure/index.js';
 import type { CloudProvider, Progress } from '../../../src/core/ports.js';
 import {
@@ -95,3 +96,16 @@ export function seedVm01(emu: ArmEmulator, options: Partial<Parameters<typeof se
 export const rulesOf = (emu: ArmEmulator, nsg: string, group = RG) => emu.state.ruleSummary(SUB, group, nsg);
 export const ruleNames = (emu: ArmEmulator, nsg: string, group = RG) =>
   rulesOf(emu, nsg, group).map((rule) => rule.name);
+
+/** A user's inbound Allow rule, any source to any destination over TCP, with `fields` on top. */
+export const rule = (name: string, priority: number, fields: Partial<SecurityRuleInput> = {}): SecurityRuleInput => ({
+  name,
+  priority,
+  direction: 'Inbound',
+  access: 'Allow',
+  protocol: 'Tcp',
+  sourceAddressPrefix: '*',
+  sourcePortRange: '*',
+  destinationAddressPrefix: '*',
+  ...fields,
+});
