@@ -8,9 +8,13 @@ import { createAwsProvider } from '../../../src/clouds/aws/provider.js';
 import type { PortRange } from '../../../src/core/model.js';
 import { buildPolicy } from '../../../src/core/policy.js';
 import type { EnableOptions } from '../../../src/core/ports.js';
-import { enableDefaults, failingSeam, groupsNamed, newWorld, runInstance, seedInstance, snapshot, useMoto } from './support.js';
+import { enableDefaults, failingSeam, forEachStep, groupsNamed, newWorld, runInstance, seedInstance, snapshot, useMoto } from './support.js';
 
 const endpoint = useMoto();
+// Each loop below is a dozen full enable (or disable) runs against moto: 4 s on a quiet 2-core
+// machine, 20 s when CI's other test files load it. The limit is for a hang, not a benchmark.
+const LOOP_TIMEOUT_MS = 90_000;
+const STEPS_IN_FLIGHT = 3;
 const policy = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' } satisfies PortRange] });
 
 function awsError(name: string): unknown {
@@ -37,7 +41,7 @@ describe.each([
     await provider.enable(await provider.resolveTarget('vm01'), policy, options);
     expect(counting.writes.length).toBeGreaterThan(5);
 
-    for (let failAt = 1; failAt <= counting.writes.length; failAt++) {
+    await forEachStep(counting.writes.length, STEPS_IN_FLIGHT, async (failAt) => {
       const world = newWorld(endpoint());
       const seeded = await seed(world, options);
       const before = await snapshot(world.ec2, seeded.instances);
@@ -49,8 +53,8 @@ describe.each([
         'injected failure',
       );
       expect(await snapshot(world.ec2, seeded.instances), `after failing write ${failAt}: ${writes[failAt - 1]}`).toEqual(before);
-    }
-  });
+    });
+  }, LOOP_TIMEOUT_MS);
 });
 
 describe('disable rolls back', () => {
@@ -63,7 +67,7 @@ describe('disable rolls back', () => {
     await createAwsProvider(probe.context(counting.seam)).disable(await plain.resolveTarget('vm01'), { dryRun: false });
     expect(counting.writes.at(-1)).toBe('deleteSecurityGroup');
 
-    for (let failAt = 1; failAt <= counting.writes.length; failAt++) {
+    await forEachStep(counting.writes.length, STEPS_IN_FLIGHT, async (failAt) => {
       const world = newWorld(endpoint());
       const seeded = await seedInstance(world.ec2);
       const provider = world.provider();
@@ -74,8 +78,8 @@ describe('disable rolls back', () => {
 
       await expect(createAwsProvider(world.context(seam)).disable(target, { dryRun: false })).rejects.toThrow('injected failure');
       expect(await snapshot(world.ec2, [seeded.instanceId]), `after failing write ${failAt}`).toEqual(enabled);
-    }
-  });
+    });
+  }, LOOP_TIMEOUT_MS);
 
   it('waits out DependencyViolation while EC2 releases the jit group (moto never raises it)', async () => {
     const world = newWorld(endpoint());

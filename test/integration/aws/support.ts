@@ -269,4 +269,16 @@ export function failingSeam(api: Ec2Api, failAt: number, error: () => unknown = 
   return { seam, writes };
 }
 
+/**
+ * Runs `run(1..count)` with at most `limit` in flight: the fail-at-every-write loops make one fresh
+ * moto account per step, so the steps are independent and their round trips can overlap.
+ */
+export async function forEachStep(count: number, limit: number, run: (step: number) => Promise<void>): Promise<void> {
+  let next = 1;
+  const lane = async () => {
+    while (next <= count) await run(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+}
+
 export const enableDefaults = { dryRun: false, includeNarrow: false, isolate: false };
