@@ -10,6 +10,7 @@ import {
   StopInstancesCommand,
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
+import ipaddr from 'ipaddr.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createProvider } from '../../../src/clouds/aws/index.js';
 import { isJitError } from '../../../src/core/errors.js';
@@ -71,7 +72,12 @@ describe('resolveTarget', () => {
     const target = await world.provider().resolveTarget('dual');
 
     expect(target.privateAddresses).toEqual([expect.stringMatching(/^10\.1\.1\.\d+$/)]);
-    expect(target.publicAddresses).toEqual([expect.stringMatching(new RegExp(`^${v6.split('::')[0]}:`))]);
+    // moto writes the block with leading zeros (2400:6500:0561:0300::/56), the address canonically:
+    // compare by containment, not by text.
+    expect(target.publicAddresses).toHaveLength(1);
+    const address = ipaddr.parse(target.publicAddresses[0] as string);
+    expect(address.kind(), target.publicAddresses[0]).toBe('ipv6');
+    expect(address.match(ipaddr.parseCIDR(v6)), `${target.publicAddresses[0]} in ${v6}`).toBe(true);
   });
 
   it('lists the candidates of an ambiguous name, with their states', async () => {
