@@ -5,9 +5,9 @@
  * test/integration/<cloud>.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildPolicy } from '../../src/core/policy.js';
 import { parsePortSpec } from '../../src/core/port-spec.js';
 import type { CloudGrant, CloudProvider, GrantSpec } from '../../src/core/ports.js';
+import { ENABLE_DEFAULTS, SSH_POLICY } from '../support/provider-fixtures.js';
 
 export interface ContractWorld {
   /** A provider as jit builds one; each call is a fresh one ("another machine"). */
@@ -22,9 +22,6 @@ export interface ContractWorld {
   writes(): number;
   close(): Promise<void>;
 }
-
-const policy = buildPolicy({ ports: parsePortSpec('22', '--port') });
-const noOptions = { dryRun: false, includeNarrow: false, isolate: false };
 
 export function describeProviderContract(name: string, makeWorld: () => Promise<ContractWorld>): void {
   describe(`provider contract: ${name}`, () => {
@@ -58,7 +55,8 @@ export function describeProviderContract(name: string, makeWorld: () => Promise<
 
     it('enable with dryRun reports changes and writes nothing', async () => {
       const writes = world.writes();
-      const report = await provider.enable(await provider.resolveTarget(vm), policy, { ...noOptions, dryRun: true });
+      const target = await provider.resolveTarget(vm);
+      const report = await provider.enable(target, SSH_POLICY, { ...ENABLE_DEFAULTS, dryRun: true });
       expect(report.applied).toBe(false);
       expect(report.changes.length).toBeGreaterThan(0);
       expect(world.writes()).toBe(writes);
@@ -66,10 +64,10 @@ export function describeProviderContract(name: string, makeWorld: () => Promise<
     });
 
     it('enable stores the policy on the VM, and status finds the lock-down in place and effective', async () => {
-      await provider.enable(await provider.resolveTarget(vm), policy, noOptions);
+      await provider.enable(await provider.resolveTarget(vm), SSH_POLICY, ENABLE_DEFAULTS);
       const target = await provider.resolveTarget(vm);
       expect(target.policyTag).toBe('v1;p=22/tcp;d=3h');
-      const status = await provider.status(target, policy, []);
+      const status = await provider.status(target, SSH_POLICY, []);
       expect(status.lockedDown).toBe(true);
       expect(status.exposure.map((e) => e.verdict)).toEqual(['locked']);
     });

@@ -6,7 +6,8 @@ import { isJitError } from '../../../src/core/errors.js';
 import type { PortRange } from '../../../src/core/model.js';
 import { buildPolicy } from '../../../src/core/policy.js';
 import type { CloudGrant, GrantSpec } from '../../../src/core/ports.js';
-import { enableDefaults, groupRules, groupsNamed, newWorld, seedInstance, snapshot, useMoto } from './support.js';
+import { ENABLE_DEFAULTS } from '../../support/provider-fixtures.js';
+import { groupRules, groupsNamed, newWorld, seedInstance, snapshot, useMoto } from './support.js';
 
 const endpoint = useMoto();
 const ssh: PortRange = { from: 22, to: 22, protocol: 'tcp' };
@@ -17,7 +18,7 @@ async function enabledWorld(name = 'vm01') {
   const seeded = await seedInstance(world.ec2, name);
   const provider = world.provider();
   const target = await provider.resolveTarget(name);
-  await provider.enable(target, buildPolicy({ ports: [ssh, { from: 500, to: 500, protocol: '*' }] }), enableDefaults);
+  await provider.enable(target, buildPolicy({ ports: [ssh, { from: 500, to: 500, protocol: '*' }] }), ENABLE_DEFAULTS);
   const [jit] = await groupsNamed(world.ec2, `jit-access-${seeded.instanceId}`);
   return { world, seeded, provider, target, jitId: jit?.GroupId as string };
 }
@@ -218,7 +219,7 @@ describe('listGrants', () => {
     const { world, provider, target } = await enabledWorld('vm01');
     const second = await seedInstance(world.ec2, 'vm02');
     const target2 = await provider.resolveTarget('vm02');
-    await provider.enable(target2, buildPolicy({ ports: [ssh] }), enableDefaults);
+    await provider.enable(target2, buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
     await provider.openGrant(target, spec(), { dryRun: false });
     await provider.openGrant(target2, spec({ id: 'b2c3d4e5', source: '198.51.100.0/24', expiresAt: '2030-05-05T05:05:05Z' }), {
       dryRun: false,

@@ -6,10 +6,10 @@ import { tagMap } from '../../../src/clouds/aws/rules.js';
 import { isJitError } from '../../../src/core/errors.js';
 import { buildPolicy, encodePolicy } from '../../../src/core/policy.js';
 import type { PortRange } from '../../../src/core/model.js';
+import { ENABLE_DEFAULTS } from '../../support/provider-fixtures.js';
 import {
   createGroup,
   createVpc,
-  enableDefaults,
   failingSeam,
   groupRules,
   groupsNamed,
@@ -57,7 +57,7 @@ describe('enable', () => {
     const target = await provider.resolveTarget(seeded.instanceId);
     const policy = buildPolicy({ ports: [ssh] });
 
-    const report = await provider.enable(target, policy, enableDefaults);
+    const report = await provider.enable(target, policy, ENABLE_DEFAULTS);
 
     expect(report.applied).toBe(true);
     const jit = await jitGroupOf(world, seeded.instanceId);
@@ -103,12 +103,12 @@ describe('enable', () => {
     const policy = buildPolicy({ ports: [ssh, rdp] });
     const before = await snapshot(world.ec2, [seeded.instanceId]);
 
-    const dry = await provider.enable(target, policy, { ...enableDefaults, dryRun: true });
+    const dry = await provider.enable(target, policy, { ...ENABLE_DEFAULTS, dryRun: true });
 
     expect(dry.applied).toBe(false);
     expect(await snapshot(world.ec2, [seeded.instanceId])).toEqual(before);
     expect(world.steps).toEqual([]);
-    const applied = await provider.enable(target, policy, enableDefaults);
+    const applied = await provider.enable(target, policy, ENABLE_DEFAULTS);
     const jit = await jitGroupOf(world, seeded.instanceId);
     // The dry run names the group it would create; the rest is word for word.
     const named = (summary: string) => summary.replaceAll(jit?.GroupId as string, `jit-access-${seeded.instanceId}`);
@@ -120,7 +120,7 @@ describe('enable', () => {
     const seeded = await seedInstance(world.ec2);
     const before = await snapshot(world.ec2, [seeded.instanceId]);
     const enabler = world.provider();
-    await enabler.enable(await enabler.resolveTarget('vm01'), buildPolicy({ ports: [ssh, rdp] }), enableDefaults);
+    await enabler.enable(await enabler.resolveTarget('vm01'), buildPolicy({ ports: [ssh, rdp] }), ENABLE_DEFAULTS);
     expect(await snapshot(world.ec2, [seeded.instanceId])).not.toEqual(before);
 
     // New clients and a new provider: nothing but what the cloud says.
@@ -137,7 +137,7 @@ describe('enable', () => {
     const seeded = await seedInstance(world.ec2);
     const provider = world.provider();
     const target = await provider.resolveTarget('vm01');
-    await provider.enable(target, buildPolicy({ ports: [ssh] }), enableDefaults);
+    await provider.enable(target, buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
     const enabled = await snapshot(world.ec2, [seeded.instanceId]);
 
     const report = await provider.disable(target, { dryRun: true });
@@ -158,7 +158,7 @@ describe('enable', () => {
     const provider = world.provider();
     const target = await provider.resolveTarget('bastion');
 
-    await provider.enable(target, buildPolicy({ ports: [ssh] }), enableDefaults);
+    await provider.enable(target, buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
     const jit = await jitGroupOf(world, instanceId);
     expect(decodeRecords(tagMap(jit?.Tags)).revoked[0]?.description).toBe(longest);
     expect(ingressText(await groupRules(world.ec2, group))).toEqual([]);
@@ -185,7 +185,7 @@ describe('enable', () => {
     const provider = world.provider();
     const target = await provider.resolveTarget('wide');
 
-    const report = await provider.enable(target, buildPolicy({ ports: [ssh] }), enableDefaults);
+    const report = await provider.enable(target, buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
 
     expect(ingressText(await groupRules(world.ec2, group))).toEqual([
       'icmp -1--1 0.0.0.0/0 ping',
@@ -218,7 +218,7 @@ describe('enable', () => {
     const provider = world.provider();
     const target = await provider.resolveTarget('vm01');
 
-    await provider.enable(target, buildPolicy({ ports: [ssh, rdp] }), { ...enableDefaults, includeNarrow: true });
+    await provider.enable(target, buildPolicy({ ports: [ssh, rdp] }), { ...ENABLE_DEFAULTS, includeNarrow: true });
 
     expect(ingressText(await groupRules(world.ec2, seeded.groups.app as string))).toEqual(['tcp 443-443 0.0.0.0/0 HTTPS']);
     expect(ingressText(await groupRules(world.ec2, seeded.groups.ops as string))).toEqual([]);
@@ -238,18 +238,18 @@ describe('enable', () => {
     const provider = world.provider();
     const target = await provider.resolveTarget('mgmt');
 
-    await provider.enable(target, buildPolicy({ ports: [ssh] }), enableDefaults);
+    await provider.enable(target, buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
     expect(ingressText(await groupRules(world.ec2, group))).toEqual(['tcp 3389-3389 0.0.0.0/0 rdp']);
 
     const policy = buildPolicy({ ports: [rdp] });
-    const second = await provider.enable(target, policy, enableDefaults);
+    const second = await provider.enable(target, policy, ENABLE_DEFAULTS);
     expect(ingressText(await groupRules(world.ec2, group))).toEqual(['tcp 22-22 0.0.0.0/0 ssh']);
     expect(second.changes.map((c) => c.op)).toEqual(['set-tag', 'remove-rule', 'restore-rule', 'remove-tag', 'set-tag']);
     expect((await instanceTags(world.ec2, instanceId))['jit-access']).toBe(encodePolicy(policy));
     const jit = await jitGroupOf(world, instanceId);
     expect(decodeRecords(tagMap(jit?.Tags)).revoked.map((r) => r.description)).toEqual(['rdp']);
 
-    const third = await provider.enable(target, policy, enableDefaults);
+    const third = await provider.enable(target, policy, ENABLE_DEFAULTS);
     expect(third.changes).toEqual([]);
 
     await provider.disable(target, { dryRun: false });
@@ -267,7 +267,7 @@ describe('enable', () => {
     const target = await provider.resolveTarget('vm01');
     const policy = buildPolicy({ ports: [ssh] });
 
-    const refused = await failure(provider.enable(target, policy, enableDefaults));
+    const refused = await failure(provider.enable(target, policy, ENABLE_DEFAULTS));
     expect(isJitError(refused) && refused.exitCode).toBe(2);
     expect(refused.code).toBe('JIT_AWS_GROUP_SHARED');
     expect(refused.message).toContain(`${seeded.groups.app} (app) (used by ${neighbour})`);
@@ -276,7 +276,7 @@ describe('enable', () => {
     ]);
     expect(await snapshot(world.ec2, [seeded.instanceId, neighbour])).toEqual(before);
 
-    const report = await provider.enable(target, policy, { ...enableDefaults, isolate: true });
+    const report = await provider.enable(target, policy, { ...ENABLE_DEFAULTS, isolate: true });
     const [copy] = await groupsNamed(world.ec2, `app-jit-${seeded.instanceId}`);
     const jit = await jitGroupOf(world, seeded.instanceId);
     const groups = await instanceGroups(world.ec2, seeded.instanceId);
@@ -309,10 +309,10 @@ describe('enable', () => {
     await runInstance(world.ec2, { subnetId: seeded.subnetId }, [seeded.groups.app as string]);
     const provider = world.provider();
     const target = await provider.resolveTarget('vm01');
-    await provider.enable(target, buildPolicy({ ports: [ssh] }), { ...enableDefaults, isolate: true });
+    await provider.enable(target, buildPolicy({ ports: [ssh] }), { ...ENABLE_DEFAULTS, isolate: true });
     const [copy] = await groupsNamed(world.ec2, `app-jit-${seeded.instanceId}`);
 
-    await provider.enable(target, buildPolicy({ ports: [{ from: 443, to: 443, protocol: 'tcp' }] }), enableDefaults);
+    await provider.enable(target, buildPolicy({ ports: [{ from: 443, to: 443, protocol: 'tcp' }] }), ENABLE_DEFAULTS);
 
     expect(ingressText(await groupRules(world.ec2, copy?.GroupId as string))).toEqual([
       'tcp 22-22 0.0.0.0/0 SSH from anywhere',
@@ -330,7 +330,7 @@ describe('enable', () => {
     const { seam, writes } = failingSeam(world.api, 0);
     const provider = world.provider(seam);
 
-    const refused = await failure(provider.enable(await provider.resolveTarget('full'), buildPolicy({ ports: [ssh] }), enableDefaults));
+    const refused = await failure(provider.enable(await provider.resolveTarget('full'), buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS));
 
     // moto does not enforce the quota (SPEC §10): jit's own check refuses before any write.
     expect(writes).toEqual([]);
@@ -354,7 +354,7 @@ describe('enable', () => {
     const { seam, writes } = failingSeam(world.api, 0);
     const provider = world.provider(seam);
 
-    const refused = await failure(provider.enable(await provider.resolveTarget('vm01'), buildPolicy({ ports: [ssh] }), enableDefaults));
+    const refused = await failure(provider.enable(await provider.resolveTarget('vm01'), buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS));
 
     expect(writes).toEqual([]);
     expect(refused.code).toBe('JIT_AWS_MULTIPLE_INTERFACES');
@@ -366,7 +366,7 @@ describe('enable', () => {
     const seeded = await seedInstance(world.ec2);
     const provider = world.provider();
     const target = await provider.resolveTarget('vm01');
-    await provider.enable(target, buildPolicy({ ports: [ssh] }), enableDefaults);
+    await provider.enable(target, buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
     const jit = await jitGroupOf(world, seeded.instanceId);
     await world.ec2.send(
       new CreateTagsCommand({ Resources: [jit?.GroupId as string], Tags: [{ Key: `${TAGS.revoked}0123456789ab`, Value: 'v2;x' }] }),

@@ -5,17 +5,15 @@ import { describe, expect, it } from 'vitest';
 import type { Ec2Api } from '../../../src/clouds/aws/ec2-api.js';
 import { toJitError } from '../../../src/clouds/aws/errors.js';
 import { createAwsProvider } from '../../../src/clouds/aws/provider.js';
-import type { PortRange } from '../../../src/core/model.js';
-import { buildPolicy } from '../../../src/core/policy.js';
 import type { EnableOptions } from '../../../src/core/ports.js';
-import { enableDefaults, failingSeam, forEachStep, groupsNamed, newWorld, runInstance, seedInstance, snapshot, useMoto } from './support.js';
+import { ENABLE_DEFAULTS, SSH_POLICY as policy } from '../../support/provider-fixtures.js';
+import { failingSeam, forEachStep, groupsNamed, newWorld, runInstance, seedInstance, snapshot, useMoto } from './support.js';
 
 const endpoint = useMoto();
 // Each loop below is a dozen full enable (or disable) runs against moto: 4 s on a quiet 2-core
 // machine, 20 s when CI's other test files load it. The limit is for a hang, not a benchmark.
 const LOOP_TIMEOUT_MS = 90_000;
 const STEPS_IN_FLIGHT = 3;
-const policy = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' } satisfies PortRange] });
 
 function awsError(name: string): unknown {
   return toJitError(new EC2ServiceException({ name, $fault: 'client', $metadata: {}, message: `${name} (injected)` }));
@@ -30,8 +28,8 @@ async function seed(world: ReturnType<typeof newWorld>, options: EnableOptions) 
 }
 
 describe.each([
-  ['enable', enableDefaults],
-  ['enable --isolate', { ...enableDefaults, isolate: true }],
+  ['enable', ENABLE_DEFAULTS],
+  ['enable --isolate', { ...ENABLE_DEFAULTS, isolate: true }],
 ] as [string, EnableOptions][])('%s rolls back', (_label, options) => {
   it('whichever write fails, leaving every group and the instance as before', async () => {
     const probe = newWorld(endpoint());
@@ -62,7 +60,7 @@ describe('disable rolls back', () => {
     const probe = newWorld(endpoint());
     await seedInstance(probe.ec2);
     const plain = probe.provider();
-    await plain.enable(await plain.resolveTarget('vm01'), policy, enableDefaults);
+    await plain.enable(await plain.resolveTarget('vm01'), policy, ENABLE_DEFAULTS);
     const counting = failingSeam(probe.api, 0);
     await createAwsProvider(probe.context(counting.seam)).disable(await plain.resolveTarget('vm01'), { dryRun: false });
     expect(counting.writes.at(-1)).toBe('deleteSecurityGroup');
@@ -72,7 +70,7 @@ describe('disable rolls back', () => {
       const seeded = await seedInstance(world.ec2);
       const provider = world.provider();
       const target = await provider.resolveTarget('vm01');
-      await provider.enable(target, policy, enableDefaults);
+      await provider.enable(target, policy, ENABLE_DEFAULTS);
       const enabled = await snapshot(world.ec2, [seeded.instanceId]);
       const { seam } = failingSeam(world.api, failAt);
 
@@ -87,7 +85,7 @@ describe('disable rolls back', () => {
     const before = await snapshot(world.ec2, [seeded.instanceId]);
     const provider = world.provider();
     const target = await provider.resolveTarget('vm01');
-    await provider.enable(target, policy, enableDefaults);
+    await provider.enable(target, policy, ENABLE_DEFAULTS);
     let refusals = 2;
     const seam: Ec2Api = {
       ...world.api,
@@ -110,7 +108,7 @@ describe('disable rolls back', () => {
     const seeded = await seedInstance(world.ec2);
     const provider = world.provider();
     const target = await provider.resolveTarget('vm01');
-    await provider.enable(target, policy, enableDefaults);
+    await provider.enable(target, policy, ENABLE_DEFAULTS);
     const enabled = await snapshot(world.ec2, [seeded.instanceId]);
     const seam: Ec2Api = { ...world.api, deleteSecurityGroup: async () => Promise.reject(awsError('DependencyViolation')) };
     const slept: number[] = [];

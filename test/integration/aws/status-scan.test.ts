@@ -3,7 +3,8 @@ import { AuthorizeSecurityGroupIngressCommand, CreateManagedPrefixListCommand } 
 import { describe, expect, it } from 'vitest';
 import type { PortRange } from '../../../src/core/model.js';
 import { buildPolicy } from '../../../src/core/policy.js';
-import { createGroup, enableDefaults, newWorld, runInstance, seedInstance, useMoto } from './support.js';
+import { ENABLE_DEFAULTS } from '../../support/provider-fixtures.js';
+import { createGroup, newWorld, runInstance, seedInstance, useMoto } from './support.js';
 
 const endpoint = useMoto();
 const ssh: PortRange = { from: 22, to: 22, protocol: 'tcp' };
@@ -33,7 +34,7 @@ describe('status', () => {
       { port: rdp, verdict: 'locked', rules: [], reason: 'no rule admits 0.0.0.0/0 or ::/0 (jit\'s group is not attached)' },
     ]);
 
-    await provider.enable(target, policy, enableDefaults);
+    await provider.enable(target, policy, ENABLE_DEFAULTS);
     // A grant open to the whole internet is still a grant: the exception the lock-down allows.
     const grant = await provider.openGrant(
       target,
@@ -122,7 +123,7 @@ describe('scan', () => {
       },
     ]);
 
-    await provider.enable(await provider.resolveTarget('linux'), buildPolicy({ ports: [ssh] }), enableDefaults);
+    await provider.enable(await provider.resolveTarget('linux'), buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
     expect((await provider.scan()).map((f) => f.target.name)).toEqual(['win']);
   });
 });

@@ -280,5 +280,3 @@ export async function forEachStep(count: number, limit: number, run: (step: numb
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
 }
-
-export const enableDefaults = { dryRun: false, includeNarrow: false, isolate: false };

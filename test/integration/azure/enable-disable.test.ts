@@ -3,33 +3,25 @@
  * deny rules go, --dry-run, "enable then disable leaves every NSG identical", no rule of the user's
  * ever written, no room → nothing changed, a failure half-way → rolled back.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPolicy, encodePolicy } from '../../../src/core/policy.js';
 import type { CloudProvider } from '../../../src/core/ports.js';
 import type { SecurityRuleInput } from '../../emulators/arm/state.js';
+import { ENABLE_DEFAULTS as ENABLE, SSH_POLICY as SSH } from '../../support/provider-fixtures.js';
 import {
-  type Harness,
   RG,
-  resetWorld,
   rule,
   rulesOf,
   ruleNames,
   SUB,
   seedVm01,
-  startHarness,
+  useHarness,
   writes,
   writeTargets,
 } from './support.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h.close());
-beforeEach(() => resetWorld(h.emu));
+const h = useHarness();
 
-const OPTIONS = { dryRun: false, includeNarrow: false, isolate: false };
-const SSH = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' }] });
 const MIXED = buildPolicy({
   ports: [
     { from: 22, to: 22, protocol: 'tcp' },
@@ -75,7 +67,7 @@ describe('enable', () => {
   it('puts a deny rule on every NSG on the path, behind narrow rules and ahead of broad ones, and sets the tag', async () => {
     seedVm01(h.emu, { rules: REALISTIC, tags: { owner: 'ops', env: 'prod' } });
     const { provider, target } = await resolved();
-    const report = await provider.enable(target, SSH, OPTIONS);
+    const report = await provider.enable(target, SSH, ENABLE);
     expect(report.applied).toBe(true);
     const nicDeny = rulesOf(h.emu, NIC_NSG).find((r) => r.name.startsWith('jit-deny-vm01-'));
     expect(nicDeny).toMatchObject({
@@ -106,11 +98,11 @@ describe('enable', () => {
     const before = h.emu.state.snapshot();
     const { provider, target } = await resolved();
     h.emu.clearLog();
-    const dry = await provider.enable(target, MIXED, { ...OPTIONS, dryRun: true });
+    const dry = await provider.enable(target, MIXED, { ...ENABLE, dryRun: true });
     expect(dry.applied).toBe(false);
     expect(h.emu.log.filter((e) => e.method !== 'GET')).toEqual([]);
     expect(h.emu.state.snapshot()).toEqual(before);
-    const real = await (await resolved()).provider.enable(target, MIXED, OPTIONS);
+    const real = await (await resolved()).provider.enable(target, MIXED, ENABLE);
     expect(real.changes).toEqual(dry.changes);
     expect(dry.changes.map((c) => c.summary)).toEqual([
       expect.stringMatching(/^jit-deny-vm01-\w{8} prio 999 Deny Tcp 22,3389 from \* to 10\.0\.0\.4$/),
@@ -131,7 +123,7 @@ describe('enable', () => {
       networkSecurityGroupId: vm.nicNsgId,
     });
     const { provider, target } = await resolved();
-    await provider.enable(target, SSH, OPTIONS);
+    await provider.enable(target, SSH, ENABLE);
     for (const nsg of [NIC_NSG, SUBNET_NSG]) {
       expect(rulesOf(h.emu, nsg).find((r) => r.name.startsWith('jit-deny-'))?.destinationAddressPrefixes).toEqual(['10.0.0.4', '10.0.0.5']);
     }
@@ -140,14 +132,14 @@ describe('enable', () => {
   it('run again with the same policy changes nothing; with a new one, replaces jit\'s rules only', async () => {
     seedVm01(h.emu, { rules: REALISTIC });
     const first = await resolved();
-    await first.provider.enable(first.target, SSH, OPTIONS);
+    await first.provider.enable(first.target, SSH, ENABLE);
     h.emu.clearLog();
     const again = await resolved();
-    const report = await again.provider.enable(again.target, SSH, OPTIONS);
+    const report = await again.provider.enable(again.target, SSH, ENABLE);
     expect(report.changes).toEqual([]);
     expect(writes(h.emu)).toEqual([]);
     const next = await resolved();
-    await next.provider.enable(next.target, MIXED, OPTIONS);
+    await next.provider.enable(next.target, MIXED, ENABLE);
     expect(ruleNames(h.emu, NIC_NSG).filter((n) => n.startsWith('jit-deny-'))).toHaveLength(2);
     expect(h.emu.state.getVm(SUB, RG, 'vm01')?.tags?.['jit-access']).toBe(encodePolicy(MIXED));
     expect(writeTargets(h.emu).every((w) => /(jit-deny-vm01-\w{8}|virtualMachines\/vm01)$/.test(w))).toBe(true);
@@ -158,7 +150,7 @@ describe('enable', () => {
       rules: [rule('SSH', 300, { destinationPortRange: '22' }), rule('Allow-VPN', 310, { sourceAddressPrefix: '10.8.0.0/16', destinationPortRange: '22' })],
     });
     const { provider, target } = await resolved();
-    const error = await provider.enable(target, SSH, OPTIONS).catch((e: unknown) => e);
+    const error = await provider.enable(target, SSH, ENABLE).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'JIT_AZURE_NO_PRIORITY_SLOT', exitCode: 1, details: { reason: 'broad-ahead-of-narrow' } });
     expect((error as Error).message).toMatch(/vm01-nsg.*SSH \(Allow, priority 300\), Allow-VPN \(Allow, priority 310\).*Nothing was changed/);
     expect(writes(h.emu)).toEqual([]);
@@ -174,7 +166,7 @@ describe('enable', () => {
       ],
     });
     const { provider, target } = await resolved();
-    const error = await provider.enable(target, SSH, OPTIONS).catch((e: unknown) => e);
+    const error = await provider.enable(target, SSH, ENABLE).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'JIT_AZURE_NO_PRIORITY_SLOT', details: { reason: 'no-free-priority' } });
     expect((error as Error).message).toContain('Allow-VPN (Allow, priority 297), Web (Allow, priority 298), Deny-FTP (Deny, priority 299), SSH (Allow, priority 300)');
     expect(writes(h.emu)).toEqual([]);
@@ -185,7 +177,7 @@ describe('enable', () => {
     const before = { nic: rulesOf(h.emu, NIC_NSG), subnet: rulesOf(h.emu, SUBNET_NSG) };
     h.emu.faults.refuseWrites({ nsg: SUBNET_NSG });
     const { provider, target } = await resolved();
-    const error = await provider.enable(target, SSH, OPTIONS).catch((e: unknown) => e);
+    const error = await provider.enable(target, SSH, ENABLE).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'JIT_AZURE_FORBIDDEN', exitCode: 4 });
     expect((error as Error).message).toContain('Microsoft.Network/networkSecurityGroups/securityRules/write');
     expect(rulesOf(h.emu, NIC_NSG)).toEqual(before.nic);
@@ -201,7 +193,7 @@ describe('enable', () => {
     const before = { nic: rulesOf(h.emu, NIC_NSG), subnet: rulesOf(h.emu, SUBNET_NSG) };
     h.emu.faults.add({ method: 'PATCH', status: 403, message: "The client 'alice@example.com' with object id 'x' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/write' over scope 'vm01' or the scope is invalid." });
     const { provider, target } = await resolved();
-    const error = await provider.enable(target, SSH, OPTIONS).catch((e: unknown) => e);
+    const error = await provider.enable(target, SSH, ENABLE).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'JIT_AZURE_FORBIDDEN', exitCode: 4 });
     expect((error as Error).message).toContain('Microsoft.Compute/virtualMachines/write');
     expect(rulesOf(h.emu, NIC_NSG)).toEqual(before.nic);
@@ -216,7 +208,7 @@ describe('disable', () => {
     expect(before.nic.length).toBeGreaterThanOrEqual(10);
 
     const enabling = await resolved();
-    await enabling.provider.enable(enabling.target, MIXED, OPTIONS);
+    await enabling.provider.enable(enabling.target, MIXED, ENABLE);
     expect(ruleNames(h.emu, NIC_NSG)).toHaveLength(before.nic.length + 2);
     const granting = await resolved();
     await granting.provider.openGrant(granting.target, grantOf('k3v9x2ab', '81.2.69.5/32'), { dryRun: false });
@@ -243,7 +235,7 @@ describe('disable', () => {
   it('--dry-run lists the removals and writes nothing', async () => {
     seedVm01(h.emu);
     const enabling = await resolved();
-    await enabling.provider.enable(enabling.target, SSH, OPTIONS);
+    await enabling.provider.enable(enabling.target, SSH, ENABLE);
     h.emu.clearLog();
     const { provider, target } = await resolved();
     const report = await provider.disable(target, { dryRun: true });

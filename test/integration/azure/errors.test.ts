@@ -5,26 +5,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildPolicy } from '../../../src/core/policy.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeAzEnv } from '../../emulators/arm/server.js';
-import { type Harness, resetWorld, ruleNames, SUB, seedVm01, startHarness } from './support.js';
+import { ENABLE_DEFAULTS as ENABLE, SSH_POLICY as SSH } from '../../support/provider-fixtures.js';
+import { ruleNames, SUB, seedVm01, useHarness } from './support.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h.close());
+const h = useHarness();
 beforeEach(() => {
-  resetWorld(h.emu);
   seedVm01(h.emu);
   // Tests below change the fake az (FAKE_AZ_FAIL, FAKE_AZ_APPID, FAKE_AZ_LOG): start each from the default.
   vi.unstubAllEnvs();
   for (const [name, value] of Object.entries(fakeAzEnv())) vi.stubEnv(name, value);
 });
-
-const SSH = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' }] });
-const ENABLE = { dryRun: false, includeNarrow: false, isolate: false };
 
 describe('errors from Azure', () => {
   it('a read the identity may not do: exit 4, naming the permission ARM says is missing', async () => {

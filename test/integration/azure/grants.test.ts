@@ -3,22 +3,17 @@
  * allow rules on every NSG ahead of the deny, extend in place, close exactly, read back from the
  * cloud alone by a fresh provider, and concurrent writers met by re-reading and re-planning.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { buildPolicy } from '../../../src/core/policy.js';
 import type { CloudProvider, GrantSpec, TargetInfo } from '../../../src/core/ports.js';
 import { seedLinuxVm } from '../../emulators/arm/server.js';
-import { type Harness, RG, resetWorld, rulesOf, ruleNames, SUB, seedVm01, startHarness, writes, writeTargets } from './support.js';
+import { ENABLE_DEFAULTS as ENABLE, SSH_POLICY as SSH } from '../../support/provider-fixtures.js';
+import { RG, rulesOf, ruleNames, SUB, seedVm01, useHarness, writes, writeTargets } from './support.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h.close());
+const h = useHarness();
 
 const NIC_NSG = 'vm01-nsg';
 const SUBNET_NSG = 'vnet-jit-default-nsg';
-const SSH = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' }] });
-const ENABLE = { dryRun: false, includeNarrow: false, isolate: false };
 
 async function resolved(name = 'vm01'): Promise<{ provider: CloudProvider; target: TargetInfo }> {
   const provider = await h.provider();
@@ -40,7 +35,6 @@ const denyPriority = (nsg: string) => rulesOf(h.emu, nsg).find((r) => r.name.sta
 const allowRule = (nsg: string, id: string) => rulesOf(h.emu, nsg).find((r) => r.name.endsWith(id));
 
 beforeEach(async () => {
-  resetWorld(h.emu);
   seedVm01(h.emu);
   const { provider, target } = await resolved();
   await provider.enable(target, SSH, ENABLE);

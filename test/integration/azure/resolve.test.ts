@@ -1,18 +1,10 @@
 /** Resolving a VM (SPEC §2, §4) through the real SDKs against the ARM emulator. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildPolicy } from '../../../src/core/policy.js';
+import { describe, expect, it } from 'vitest';
 import { resourceId, seedLinuxVm } from '../../emulators/arm/server.js';
-import { type Harness, RG, resetWorld, SUB, seedVm01, startHarness, writes } from './support.js';
+import { ENABLE_DEFAULTS as ENABLE, SSH_POLICY as SSH } from '../../support/provider-fixtures.js';
+import { RG, SUB, seedVm01, useHarness, writes } from './support.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h.close());
-beforeEach(() => resetWorld(h.emu));
-
-const SSH = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' }] });
-const OPTIONS = { dryRun: false, includeNarrow: false, isolate: false };
+const h = useHarness();
 
 describe('resolveTarget', () => {
   it('finds a VM by name in the subscription, with its addresses, scope and policy tag', async () => {
@@ -129,7 +121,7 @@ describe('resolveTarget', () => {
     seedVm01(h.emu, { nicNsg: null, subnetNsg: null });
     const provider = await h.provider();
     const target = await provider.resolveTarget('vm01');
-    await expect(provider.enable(target, SSH, OPTIONS)).rejects.toMatchObject({ code: 'JIT_AZURE_NO_NSG', exitCode: 1 });
+    await expect(provider.enable(target, SSH, ENABLE)).rejects.toMatchObject({ code: 'JIT_AZURE_NO_NSG', exitCode: 1 });
     const grant = { id: 'k3v9x2ab', ports: SSH.ports, source: '81.2.69.5/32', requester: 'a', expiresAt: new Date(Date.now() + 60_000).toISOString() };
     await expect(provider.openGrant(target, grant, { dryRun: false })).rejects.toMatchObject({ code: 'JIT_AZURE_NO_NSG' });
     expect(writes(h.emu)).toEqual([]);
@@ -143,7 +135,7 @@ describe('resolveTarget', () => {
     const provider = await h.provider();
     const target = await provider.resolveTarget('vm01');
     expect(target.privateAddresses).toEqual(['10.0.0.4', '10.0.1.9']);
-    const report = await provider.enable(target, SSH, { ...OPTIONS, dryRun: true });
+    const report = await provider.enable(target, SSH, { ...ENABLE, dryRun: true });
     // The second NIC has no NSG at all: jit says it cannot cover that address.
     expect(report.notes).toContain('10.0.1.9 has no network security group on its path: jit cannot lock that address down');
   });

@@ -1,20 +1,14 @@
 /** status (SPEC §4 "Effectiveness") and scan (SPEC §3) on Azure, against the ARM emulator. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildPolicy } from '../../../src/core/policy.js';
 import type { CloudProvider, TargetInfo } from '../../../src/core/ports.js';
 import type { SecurityRuleInput } from '../../emulators/arm/state.js';
 import { seedLinuxVm } from '../../emulators/arm/server.js';
-import { type Harness, RG, resetWorld, rule, SUB, seedVm01, startHarness } from './support.js';
+import { ENABLE_DEFAULTS as ENABLE, SSH_POLICY as SSH } from '../../support/provider-fixtures.js';
+import { RG, rule, SUB, seedVm01, useHarness } from './support.js';
 
-let h: Harness;
-beforeAll(async () => {
-  h = await startHarness();
-});
-afterAll(async () => h.close());
-beforeEach(() => resetWorld(h.emu));
+const h = useHarness();
 
-const SSH = buildPolicy({ ports: [{ from: 22, to: 22, protocol: 'tcp' }] });
-const ENABLE = { dryRun: false, includeNarrow: false, isolate: false };
 const NIC_NSG = 'vm01-nsg';
 const SUBNET_NSG = 'vnet-jit-default-nsg';
 

@@ -4,7 +4,7 @@
  * `az`). The emulator's CA is trusted per client (tlsOptions): NODE_EXTRA_CA_CERTS is only read at
  * process start.
  */
-import { vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, vi } from 'vitest';
 import type { SecurityRuleInput } from '../../emulators/arm/state.js';
 import { createProvider } from '../../../src/clouds/azure/index.js';
 import type { CloudProvider, Progress } from '../../../src/core/ports.js';
@@ -67,6 +67,20 @@ export async function startHarness(): Promise<Harness> {
       await emu.close();
     },
   };
+}
+
+/**
+ * One emulator for the test file, a fresh world before each test, closed after the file. The
+ * harness returned is filled in by `beforeAll`, so tests use it as they would a started one.
+ */
+export function useHarness(): Harness {
+  const harness = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(harness, await startHarness());
+  });
+  afterAll(async () => harness.close?.());
+  beforeEach(() => resetWorld(harness.emu));
+  return harness;
 }
 
 /** A fresh world: no resources, faults or log, default LRO behaviour. */
