@@ -295,16 +295,36 @@ export class ArmState {
       .map((r) => this.view(r));
   }
 
-  private locationFor(subscriptionId: string, resourceGroup: string, location?: string): string {
-    return location ?? this.addResourceGroup(subscriptionId, resourceGroup).location;
+  /**
+   * Stores a top-level resource: the members every one carries (name, id, type, location, tags)
+   * around the `body` its kind builds from the id. Returns it as ARM returns it.
+   */
+  private putTopLevel(
+    kind: ResourceKind,
+    subscriptionId: string,
+    resourceGroup: string,
+    name: string,
+    input: { location?: string; tags?: Record<string, string> },
+    body: (id: string) => { properties: Json; etag?: string; [key: string]: unknown },
+  ): ArmResource {
+    const id = resourceId(subscriptionId, resourceGroup, kind, name);
+    const resource: ArmResource = {
+      name,
+      id,
+      type: TYPES[kind],
+      location: input.location ?? this.addResourceGroup(subscriptionId, resourceGroup).location,
+      ...(input.tags ? { tags: { ...input.tags } } : {}),
+      ...body(id),
+    };
+    this.resources.set(id.toLowerCase(), resource);
+    return this.view(resource);
   }
 
   // ---- virtual machines ------------------------------------------------------------------------
 
   putVm(subscriptionId: string, resourceGroup: string, name: string, input: VmInput): ArmResource {
-    const id = resourceId(subscriptionId, resourceGroup, 'vm', name);
+    const existing = this.raw(resourceId(subscriptionId, resourceGroup, 'vm', name));
     const osType = input.osType ?? 'Linux';
-    const existing = this.raw(id);
     const properties: Json = {
       vmId: (existing?.properties.vmId as string | undefined) ?? randomUUID(),
       hardwareProfile: { vmSize: input.vmSize ?? 'Standard_B2s' },
@@ -342,16 +362,7 @@ export class ArmState {
       timeCreated: (existing?.properties.timeCreated as string | undefined) ?? new Date().toISOString(),
       ...input.properties,
     };
-    const vm: ArmResource = {
-      name,
-      id,
-      type: TYPES.vm,
-      location: this.locationFor(subscriptionId, resourceGroup, input.location),
-      ...(input.tags ? { tags: { ...input.tags } } : {}),
-      properties,
-    };
-    this.resources.set(id.toLowerCase(), vm);
-    return this.view(vm);
+    return this.putTopLevel('vm', subscriptionId, resourceGroup, name, input, () => ({ properties }));
   }
 
   getVm(subscriptionId: string, resourceGroup: string, name: string): ArmResource | undefined {
@@ -368,13 +379,7 @@ export class ArmState {
   // ---- network interfaces, virtual networks, public IPs ----------------------------------------
 
   putNic(subscriptionId: string, resourceGroup: string, name: string, input: NicInput): ArmResource {
-    const id = resourceId(subscriptionId, resourceGroup, 'nic', name);
-    const nic: ArmResource = {
-      name,
-      id,
-      type: TYPES.nic,
-      location: this.locationFor(subscriptionId, resourceGroup, input.location),
-      ...(input.tags ? { tags: { ...input.tags } } : {}),
+    return this.putTopLevel('nic', subscriptionId, resourceGroup, name, input, (id) => ({
       etag: newEtag(),
       properties: {
         provisioningState: 'Succeeded',
@@ -404,9 +409,7 @@ export class ArmState {
           ? { networkSecurityGroup: { id: input.networkSecurityGroupId } }
           : {}),
       },
-    };
-    this.resources.set(id.toLowerCase(), nic);
-    return this.view(nic);
+    }));
   }
 
   getNic(subscriptionId: string, resourceGroup: string, name: string): ArmResource | undefined {
@@ -423,12 +426,7 @@ export class ArmState {
   }
 
   putVnet(subscriptionId: string, resourceGroup: string, name: string, input: VnetInput = {}): ArmResource {
-    const id = resourceId(subscriptionId, resourceGroup, 'vnet', name);
-    const vnet: ArmResource = {
-      name,
-      id,
-      type: TYPES.vnet,
-      location: this.locationFor(subscriptionId, resourceGroup, input.location),
+    this.putTopLevel('vnet', subscriptionId, resourceGroup, name, input, () => ({
       etag: newEtag(),
       properties: {
         provisioningState: 'Succeeded',
@@ -438,10 +436,9 @@ export class ArmState {
         virtualNetworkPeerings: [],
         enableDdosProtection: false,
       },
-    };
-    this.resources.set(id.toLowerCase(), vnet);
+    }));
     for (const subnet of input.subnets ?? []) this.putSubnet(subscriptionId, resourceGroup, name, subnet);
-    return this.view(vnet);
+    return this.getVnet(subscriptionId, resourceGroup, name)!;
   }
 
   putSubnet(subscriptionId: string, resourceGroup: string, vnetName: string, input: SubnetInput): Json {
@@ -485,12 +482,7 @@ export class ArmState {
     name: string,
     input: PublicIpInput,
   ): ArmResource {
-    const id = resourceId(subscriptionId, resourceGroup, 'pip', name);
-    const pip: ArmResource = {
-      name,
-      id,
-      type: TYPES.pip,
-      location: this.locationFor(subscriptionId, resourceGroup, input.location),
+    return this.putTopLevel('pip', subscriptionId, resourceGroup, name, input, () => ({
       etag: newEtag(),
       sku: { name: 'Standard', tier: 'Regional' },
       properties: {
@@ -502,9 +494,7 @@ export class ArmState {
         idleTimeoutInMinutes: 4,
         ipTags: [],
       },
-    };
-    this.resources.set(id.toLowerCase(), pip);
-    return this.view(pip);
+    }));
   }
 
   getPublicIp(subscriptionId: string, resourceGroup: string, name: string): ArmResource | undefined {
@@ -514,13 +504,7 @@ export class ArmState {
   // ---- network security groups and their rules -------------------------------------------------
 
   putNsg(subscriptionId: string, resourceGroup: string, name: string, input: NsgInput = {}): ArmResource {
-    const id = resourceId(subscriptionId, resourceGroup, 'nsg', name);
-    const nsg: ArmResource = {
-      name,
-      id,
-      type: TYPES.nsg,
-      location: this.locationFor(subscriptionId, resourceGroup, input.location),
-      ...(input.tags ? { tags: { ...input.tags } } : {}),
+    return this.putTopLevel('nsg', subscriptionId, resourceGroup, name, input, (id) => ({
       etag: newEtag(),
       properties: {
         provisioningState: 'Succeeded',
@@ -529,9 +513,7 @@ export class ArmState {
           this.makeRule(id, rule.name, ruleProps(rule)),
         ),
       },
-    };
-    this.resources.set(id.toLowerCase(), nsg);
-    return this.view(nsg);
+    }));
   }
 
   getNsg(subscriptionId: string, resourceGroup: string, name: string): ArmResource | undefined {
