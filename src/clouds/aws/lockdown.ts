@@ -188,6 +188,14 @@ function authorizeStep(context: AwsContext, groupId: () => string, rule: RuleLik
   };
 }
 
+/** The tags among `keys` that the resource had before, with their values: what undoing a write restores. */
+function tagsBefore(keys: string[], before: Record<string, string>): { Key: string; Value: string }[] {
+  return keys.flatMap((Key) => {
+    const Value = before[Key];
+    return Value === undefined ? [] : [{ Key, Value }];
+  });
+}
+
 /** `tags` is read when the step runs: a value may be the id of a group an earlier step created. */
 function setTagsStep(
   context: AwsContext,
@@ -203,10 +211,7 @@ function setTagsStep(
       const tags = tagsOf();
       await context.ec2.createTags({ Resources: [id], Tags: tags });
       const added = tags.filter((tag) => before[tag.Key] === undefined).map((tag) => ({ Key: tag.Key }));
-      const overwritten = tags.flatMap((tag) => {
-        const value = before[tag.Key];
-        return value === undefined ? [] : [{ Key: tag.Key, Value: value }];
-      });
+      const overwritten = tagsBefore(tags.map((tag) => tag.Key), before);
       return async () => {
         if (added.length > 0) await context.ec2.deleteTags({ Resources: [id], Tags: added });
         if (overwritten.length > 0) await context.ec2.createTags({ Resources: [id], Tags: overwritten });
@@ -226,7 +231,7 @@ function deleteTagsStep(
     changes: [change],
     apply: async () => {
       await context.ec2.deleteTags({ Resources: [resource], Tags: keys.map((Key) => ({ Key })) });
-      const restore = keys.flatMap((Key) => (before[Key] === undefined ? [] : [{ Key, Value: before[Key] as string }]));
+      const restore = tagsBefore(keys, before);
       return async () => {
         if (restore.length > 0) await context.ec2.createTags({ Resources: [resource], Tags: restore });
       };
