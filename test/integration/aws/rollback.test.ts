@@ -27,6 +27,16 @@ async function seed(world: ReturnType<typeof newWorld>, options: EnableOptions) 
   return { ...seeded, instances: [seeded.instanceId, neighbour] };
 }
 
+/** A fresh account holding the SPEC instance, enabled for SSH. */
+async function enabledWorld() {
+  const world = newWorld(endpoint());
+  const seeded = await seedInstance(world.ec2);
+  const provider = world.provider();
+  const target = await provider.resolveTarget('vm01');
+  await provider.enable(target, policy, ENABLE_DEFAULTS);
+  return { world, seeded, target };
+}
+
 describe.each([
   ['enable', ENABLE_DEFAULTS],
   ['enable --isolate', { ...ENABLE_DEFAULTS, isolate: true }],
@@ -66,11 +76,7 @@ describe('disable rolls back', () => {
     expect(counting.writes.at(-1)).toBe('deleteSecurityGroup');
 
     await forEachStep(counting.writes.length, STEPS_IN_FLIGHT, async (failAt) => {
-      const world = newWorld(endpoint());
-      const seeded = await seedInstance(world.ec2);
-      const provider = world.provider();
-      const target = await provider.resolveTarget('vm01');
-      await provider.enable(target, policy, ENABLE_DEFAULTS);
+      const { world, seeded, target } = await enabledWorld();
       const enabled = await snapshot(world.ec2, [seeded.instanceId]);
       const { seam } = failingSeam(world.api, failAt);
 
@@ -104,11 +110,7 @@ describe('disable rolls back', () => {
   });
 
   it('gives up on a group that stays in use, and rolls the rest back', async () => {
-    const world = newWorld(endpoint());
-    const seeded = await seedInstance(world.ec2);
-    const provider = world.provider();
-    const target = await provider.resolveTarget('vm01');
-    await provider.enable(target, policy, ENABLE_DEFAULTS);
+    const { world, seeded, target } = await enabledWorld();
     const enabled = await snapshot(world.ec2, [seeded.instanceId]);
     const seam: Ec2Api = { ...world.api, deleteSecurityGroup: async () => Promise.reject(awsError('DependencyViolation')) };
     const slept: number[] = [];
