@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, baseEnv, ROOT, runBin, tempConfigDir } from '../support/cli.js';
+import { BIN, baseEnv, COMMANDS, ROOT, runBin, tempConfigDir } from '../support/cli.js';
 import { LocalHttp } from '../support/local-http.js';
 
 const { dir, cleanup } = tempConfigDir();
@@ -10,20 +10,6 @@ afterAll(cleanup);
 const env = baseEnv(dir);
 const version = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string })
   .version;
-const COMMANDS = [
-  'enable',
-  'disable',
-  'request',
-  'ssh',
-  'status',
-  'revoke',
-  'sweep',
-  'scan',
-  'role',
-  'ip',
-  'config',
-  'completion',
-];
 
 describe('bin/jit.js', () => {
   it('is the shebang shim the package exposes as jit and jit-access', () => {

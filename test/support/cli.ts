@@ -70,3 +70,6 @@ export function runBin(
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
+
+/** Every top-level command of SPEC §3, as help and the completion scripts must list them. */
+export const COMMANDS = ['enable', 'disable', 'request', 'ssh', 'status', 'revoke', 'sweep', 'scan', 'role', 'ip', 'config', 'completion'];

@@ -1,7 +1,7 @@
 /** In-process tests of the commands that work without a cloud provider: config, completion, ip. */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
+import { baseEnv, COMMANDS, runCli, tempConfigDir } from '../../support/cli.js';
 import { LocalHttp } from '../../support/local-http.js';
 
 const { dir, cleanup } = tempConfigDir();
@@ -74,20 +74,7 @@ describe('jit completion', () => {
     const result = await runCli(['completion', shell], { env: baseEnv(dir) });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(shape);
-    for (const command of [
-      'enable',
-      'disable',
-      'request',
-      'ssh',
-      'status',
-      'revoke',
-      'sweep',
-      'scan',
-      'role',
-      'ip',
-    ]) {
-      expect(result.stdout).toContain(command);
-    }
+    for (const command of COMMANDS) expect(result.stdout).toContain(command);
   });
 });
 
