@@ -74,7 +74,7 @@ function timedAsync(command: string, args: string[], env: NodeJS.ProcessEnv): Pr
 
 function stopScheduler(dir: string): void {
   try {
-    process.kill(Number(readFileSync(path.join(dir, 'scheduler.pid'), 'utf8')), 'SIGTERM');
+    process.kill(Number(readFileSync(path.join(dir, 'scheduler.pid'), 'utf8').split('\n')[0]), 'SIGTERM');
   } catch {
     // not running
   }

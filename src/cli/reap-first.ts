@@ -1,11 +1,12 @@
 /**
- * Before a command runs, revoke the caller's grants that are past due (SPEC §6.3), so a scheduler
+ * Before a command runs, revoke the caller's grants that are past due (docs/expiry.md), so a scheduler
  * that died is repaired by the next use. Bounded, and never fatal: the command carries on, with a
  * note for each grant revoked and a warning for each that could not be.
  */
 import { loadProvider } from '../clouds/registry.js';
 import { configDir } from '../config/paths.js';
-import { closeLedgerGrant, providerCache } from '../scheduler/close-grant.js';
+import { closeRecordedInCloud } from '../core/lifecycle.js';
+import { providerCache } from '../scheduler/providers.js';
 import { openLedger } from '../scheduler/ledger.js';
 import { reapOverdue } from '../scheduler/reap.js';
 import type { Io } from './io.js';
@@ -17,7 +18,7 @@ export async function reapFirst(io: Io): Promise<void> {
     const result = await reapOverdue({
       ledger: openLedger(configDir(io.env)),
       clock: { now: () => new Date() },
-      close: async (grant) => closeLedgerGrant(await providerFor(grant), grant),
+      close: async (grant) => closeRecordedInCloud(await providerFor(grant), grant),
     });
     for (const g of result.reaped) say(`note: revoked overdue grant ${g.id} on ${g.target.name} (expired ${g.expiresAt})`);
     for (const f of result.failed) say(`warning: could not revoke overdue grant ${f.grant.id} on ${f.grant.target.name}: ${f.error}`);

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { ProviderError } from '../core/errors.js';
+import type { Shield } from '../core/ports.js';
 
 const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -40,7 +41,33 @@ export function trapSignals(): SignalTrap {
   };
 }
 
-export function runWhileOpen(
+/**
+ * Holds interrupts back while a grant is written (the lifecycle's `shield`): the first Ctrl-C,
+ * SIGTERM or SIGHUP is remembered and the write and its ledger entry finish; a second one stops
+ * jit at once, which is safe because the scheduler was made sure of before the cloud write.
+ */
+export function interruptShield(say: (text: string) => void): {
+  shield: Shield;
+  received(): NodeJS.Signals | undefined;
+} {
+  let received: NodeJS.Signals | undefined;
+  const shield: Shield = async (work) => {
+    const handler = (signal: NodeJS.Signals) => {
+      if (received !== undefined) process.exit(128 + (constants.signals[signal] ?? 2));
+      received = signal;
+      say('Interrupted: finishing the write in progress so that the grant is tracked (again to stop at once).');
+    };
+    for (const signal of SIGNALS) process.on(signal, handler);
+    try {
+      return await work();
+    } finally {
+      for (const signal of SIGNALS) process.off(signal, handler);
+    }
+  };
+  return { shield, received: () => received };
+}
+
+export function runCommand(
   command: string,
   args: string[],
   options: { env: NodeJS.ProcessEnv; stdoutToStderr: boolean; trap: SignalTrap },

@@ -56,8 +56,9 @@ export interface IpDetector {
 // ---- the local grant ledger (src/scheduler) ---------------------------------------------------
 
 /**
- * pending: written before the cloud write (SPEC §6.1) · active: the cloud rules exist ·
- * failed: the cloud write failed (kept for the record, nothing to revoke) · revoked: removed.
+ * pending: written before the cloud write · active: the cloud rules exist · failed: the cloud write
+ * failed or its outcome is unknown (a lost reply, a rollback that could not finish): rules may
+ * exist, and they are closed by grant id at once · revoked: removed. See docs/expiry.md.
  */
 export type GrantState = 'pending' | 'active' | 'failed' | 'revoked';
 
@@ -92,6 +93,17 @@ export interface GrantStore {
    */
   transact<T>(fn: (grants: GrantRecord[]) => { grants: GrantRecord[]; result: T }): Promise<T>;
 }
+
+/** Makes sure one detached expiry scheduler runs for this user's ledger. */
+export interface SchedulerHandle {
+  ensure(): Promise<void>;
+}
+
+/**
+ * Runs `work` with interrupts (Ctrl-C, SIGTERM, SIGHUP) held back until it settles, so a grant is
+ * never left half-written by an impatient key press.
+ */
+export type Shield = <T>(work: () => Promise<T>) => Promise<T>;
 
 // ---- cloud providers (src/clouds) -------------------------------------------------------------
 
@@ -190,7 +202,6 @@ export interface PortExposure {
 
 export interface TargetStatus {
   target: TargetInfo;
-  grants: CloudGrant[];
   /** Per port of the policy passed in (the management ports for a VM without a jit policy). */
   exposure: PortExposure[];
   /** Whether jit's lock-down (deny rules / jit group) is present. */
@@ -236,8 +247,12 @@ export interface CloudProvider {
   closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport>;
   /** Every jit grant the cloud metadata shows: on one target, or in the whole scope (sweep). */
   listGrants(target?: TargetInfo): Promise<CloudGrant[]>;
-  /** Policy-port exposure of a target, evaluated as the cloud would (SPEC §4 effectiveness). */
-  status(target: TargetInfo, policy: Policy | undefined, grants: CloudGrant[]): Promise<TargetStatus>;
+  /**
+   * Policy-port exposure of a target, evaluated as the cloud would. `grantSources`: the sources of
+   * the grants the core trusts as exceptions to the lock-down (live, genuine, narrower than the
+   * internet); every other rule, jit-named or not, is evaluated as the user's.
+   */
+  status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus>;
   scan(): Promise<ScanFinding[]>;
   role(): RoleDocuments;
 }

@@ -83,6 +83,15 @@ function networkAddress(addr: ipaddr.IPv4 | ipaddr.IPv6, length: number): ipaddr
   return ipaddr.fromByteArray(bytes);
 }
 
+/** parsePrefix for data that is not the user's (cloud metadata): undefined instead of a usage error. */
+export function tryParsePrefix(input: string): Prefix | undefined {
+  try {
+    return parsePrefix(input, 'prefix');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The host prefix (/32 or /128) of an address, as requests grant it (SPEC §7). */
 export function hostPrefix(address: string): Prefix {
   const parsed = tryParseAddress(address);

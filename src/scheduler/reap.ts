@@ -1,10 +1,10 @@
 /**
- * Reaping (SPEC §6.3): before a command runs, revoke the caller's own grants that are past due, so a
- * dead scheduler is repaired by the next use. Bounded: after `budgetMs` the command carries on
+ * Reaping: before a command runs, revoke the caller's own grants that are past due (or whose write
+ * failed), so a dead scheduler is repaired by the next use. Bounded: after `budgetMs` the command carries on
  * and what is left stays for the scheduler or the next command.
  */
+import { dueAt, isOpen, markRevoked } from '../core/lifecycle.js';
 import type { Clock, GrantRecord, GrantStore } from '../core/ports.js';
-import { isOpen, markRevoked } from './close-grant.js';
 
 export interface ReapResult {
   reaped: GrantRecord[];
@@ -18,7 +18,7 @@ export async function reapOverdue(
   budgetMs = 5_000,
 ): Promise<ReapResult> {
   const now = deps.clock.now().getTime();
-  const overdue = (await deps.ledger.list()).filter((g) => isOpen(g) && Date.parse(g.expiresAt) <= now);
+  const overdue = (await deps.ledger.list()).filter((g) => isOpen(g) && dueAt(g) <= now);
   const result: ReapResult = { reaped: [], failed: [], unfinished: [] };
   if (overdue.length === 0) return result;
   const settled = new Set<string>();

@@ -2,16 +2,18 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { check } from 'proper-lockfile';
 import { ensureConfigDir, FILE_MODE } from '../config/paths.js';
-import { SCHEDULER_LOCK, schedulerPaths } from './paths.js';
+import { lockIsHeld } from './lock.js';
+import { schedulerPaths } from './paths.js';
 
 const WORKER = fileURLToPath(new URL('./worker-main.js', import.meta.url));
 
 /**
- * Starts the worker unless one holds the lock. Two requests racing here may both start one; the
- * loser finds the lock taken and exits at once. The worker never inherits the caller's stdio: a
- * CI step or a test waiting for the caller's pipes to close would otherwise hang until it exits.
+ * Starts the worker unless a live process holds the scheduler lock (lock.ts). Two requests racing
+ * here may both start one; the loser finds the lock taken and exits at once. A worker that is about
+ * to exit still holds the lock here, and looks at the ledger once more after releasing it. The
+ * worker never inherits the caller's stdio: a CI step or a test waiting for the caller's pipes to
+ * close would otherwise hang until it exits.
  */
 export async function ensureScheduler(
   dir: string,
@@ -20,7 +22,7 @@ export async function ensureScheduler(
 ): Promise<'running' | 'started'> {
   await ensureConfigDir(dir);
   const paths = schedulerPaths(dir);
-  if (await check(paths.lock, SCHEDULER_LOCK)) return 'running';
+  if (await lockIsHeld(paths.pid)) return 'running';
   const log = openSync(paths.log, 'a', FILE_MODE);
   try {
     const child = spawn(process.execPath, [worker, dir], {

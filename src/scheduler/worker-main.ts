@@ -1,16 +1,18 @@
 /**
  * The background scheduler process: `node worker-main.js <config-dir>`, started detached by
  * `ensureScheduler` with stdout and stderr on `<dir>/scheduler.log` (never the caller's terminal).
- * It holds the scheduler lock for its whole life, so only one runs per config directory.
+ * It holds the scheduler lock (`scheduler.pid`, lock.ts) for its whole life, so only one runs per
+ * config directory, and the next `jit request` knows at once when it has died.
  */
 import { watch } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
-import { lock } from 'proper-lockfile';
 import { loadProvider } from '../clouds/registry.js';
 import { ensureConfigDir } from '../config/paths.js';
-import { closeLedgerGrant, isOpen, providerCache } from './close-grant.js';
+import { closeRecordedInCloud, isOpen, isRequester } from '../core/lifecycle.js';
+import type { GrantRecord } from '../core/ports.js';
 import { openLedger } from './ledger.js';
-import { SCHEDULER_LOCK, schedulerPaths } from './paths.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import { schedulerPaths } from './paths.js';
+import { providerCache } from './providers.js';
 import { runScheduler } from './worker.js';
 
 const dir = process.argv[2];
@@ -20,31 +22,41 @@ if (!dir) {
 }
 const paths = schedulerPaths(dir);
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
+const providerFor = providerCache(loadProvider, process.env);
 
-async function acquire(): Promise<(() => Promise<void>) | undefined> {
-  try {
-    return await lock(paths.lock, {
-      ...SCHEDULER_LOCK,
-      onCompromised: (error) => {
-        // Another scheduler took over while this one stalled: it carries on; this one leaves.
-        log(`lock lost (${error.message}); exiting`);
-        process.exit(1);
-      },
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOCKED') return undefined;
-    throw error;
+/** This user's grants in the cloud's metadata, in the clouds and scopes of the grants known. */
+async function cloudGrantsOfMine(known: GrantRecord[]): Promise<GrantRecord[]> {
+  const scopes = new Map(known.map((g) => [`${g.cloud} ${JSON.stringify(g.scope)}`, g]));
+  const found: GrantRecord[] = [];
+  for (const sample of scopes.values()) {
+    const provider = await providerFor(sample);
+    const me = await provider.whoami();
+    for (const g of await provider.listGrants()) {
+      if (!isRequester(g.requester, me)) continue;
+      found.push({
+        id: g.grantId,
+        cloud: sample.cloud,
+        target: g.target,
+        scope: g.scope,
+        ports: g.ports,
+        source: g.source,
+        requester: g.requester,
+        createdAt: new Date().toISOString(),
+        expiresAt: g.expiresAt,
+        state: 'active',
+        rules: g.rules,
+      });
+    }
   }
+  return found;
 }
 
 async function main(): Promise<void> {
   await ensureConfigDir(dir!);
-  let release = await acquire();
-  if (!release) return; // another scheduler runs
-  await writeFile(paths.pid, `${process.pid}\n`, { mode: 0o600 });
+  let lock: HeldLock | undefined = await acquireLock(paths.pid);
+  if (!lock) return; // another scheduler runs
   log('started');
   const ledger = openLedger(dir!);
-  const providerFor = providerCache(loadProvider, process.env);
   let wake: () => void = () => {};
   // Other jit processes replace grants.json by rename: any change in the directory wakes the loop.
   const watcher = watch(dir!, (_event, file) => {
@@ -53,7 +65,7 @@ async function main(): Promise<void> {
   const deps = {
     ledger,
     clock: { now: () => new Date() },
-    close: async (grant: Parameters<typeof closeLedgerGrant>[1]) => closeLedgerGrant(await providerFor(grant), grant),
+    close: async (grant: GrantRecord) => closeRecordedInCloud(await providerFor(grant), grant),
     sleep: (ms: number) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);
@@ -63,15 +75,20 @@ async function main(): Promise<void> {
         };
       }),
     log,
+    stillHolder: () => lock!.held(),
+    fallback: cloudGrantsOfMine,
   };
   for (;;) {
     await runScheduler(deps);
-    await release();
+    const mine = await lock.held();
+    await lock.release();
+    if (!mine) break; // a newer scheduler took over
     // A request may have added a grant after the last read but before the release: it saw the lock
     // held and started no scheduler, so look once more now that the lock is free.
-    if (!(await ledger.list()).some(isOpen)) break;
-    release = await acquire();
-    if (!release) break; // a newer scheduler took over
+    const more = await ledger.list().then((grants) => grants.some(isOpen), () => false);
+    if (!more) break;
+    lock = await acquireLock(paths.pid);
+    if (!lock) break; // a newer scheduler took over
   }
   watcher.close();
   log('nothing pending; exiting');

@@ -74,7 +74,7 @@ export class MemoryProvider implements CloudProvider {
   }
 
   async resolveTarget(ref: string): Promise<TargetInfo> {
-    const target = this.targets.get(ref);
+    const target = this.targets.get(ref) ?? [...this.targets.values()].find((t) => t.id === ref);
     if (!target) throw new Error(`no VM ${ref}`);
     return target;
   }
@@ -131,8 +131,8 @@ export class MemoryProvider implements CloudProvider {
     return this.rules.filter((r) => !target || r.target === target.name).map((r) => this.grantOf(r));
   }
 
-  async status(target: TargetInfo, _policy: Policy | undefined, grants: CloudGrant[]): Promise<TargetStatus> {
-    return { target, grants, exposure: [], lockedDown: this.lockedDown.has(target.name) };
+  async status(target: TargetInfo, _policy: Policy | undefined, _grantSources: string[]): Promise<TargetStatus> {
+    return { target, exposure: [], lockedDown: this.lockedDown.has(target.name) };
   }
 
   async scan() {

@@ -13,16 +13,17 @@ import { isGrantId, newGrantId } from '../../core/grant-id.js';
 import type { CloudName } from '../../core/model.js';
 import { buildPolicy, encodePolicy } from '../../core/policy.js';
 import { formatPortRanges } from '../../core/port-spec.js';
-import type { CloudProvider, Progress, TargetInfo } from '../../core/ports.js';
+import type { CloudProvider, Progress, Shield, TargetInfo } from '../../core/ports.js';
 import type { PortRange } from '../../core/model.js';
 import type { Prefix } from '../../core/prefix.js';
-import type { RequestResult } from '../../core/use-cases/request.js';
+import type { OpenedGrant as RequestResult } from '../../core/lifecycle.js';
 import { parseTarget } from '../../core/target.js';
-import type { UseCaseDeps } from '../../core/use-cases/deps.js';
+import type { RequestDeps, UseCaseDeps } from '../../core/use-cases/deps.js';
 import { scanText, changesText, dryRunHeading, grantLine, statusText, utc } from '../render/report.js';
 import { openLedger } from '../../scheduler/ledger.js';
 import { type CommandScope, commandScope, requireTarget } from '../action-kit.js';
 import type { CliRun } from '../run.js';
+import { isCi } from '../output.js';
 import { loadSettings } from '../settings.js';
 import { allowSourcesFlag, durationFlag, justificationFlag, portsFlag, sourceFlag, userFlag } from '../validate.js';
 
@@ -147,63 +148,34 @@ export async function disable(run: CliRun, vm: string | undefined, options: Opti
   });
 }
 
-/** After a grant is written: make sure the detached scheduler will revoke it at expiry (SPEC §6.2). */
-async function scheduleExpiry(run: CliRun): Promise<void> {
-  const { ensureScheduler } = await import('../../scheduler/spawn.js');
-  await ensureScheduler(configDir(run.io.env), run.io.env as NodeJS.ProcessEnv);
+/** The detached scheduler that closes grants at expiry, made sure of by the lifecycle before a write. */
+function schedulerOf(run: CliRun) {
+  return {
+    async ensure() {
+      const { ensureScheduler } = await import('../../scheduler/spawn.js');
+      await ensureScheduler(configDir(run.io.env), run.io.env as NodeJS.ProcessEnv);
+    },
+  };
 }
 
-/**
- * `request -- CMD` and `jit ssh`: open access, run the command, revoke when it exits, whatever way
- * it ends. Signals are trapped before the grant is opened, so a Ctrl-C at any point ends in a
- * revoke (a Ctrl-C before the command started skips the command). The scheduled expiry stays as
- * the backstop if jit itself is killed. The command's exit status becomes jit's (130 after Ctrl-C).
- */
-async function openRunRevoke(
-  run: CliRun,
-  session: Session,
-  open: () => Promise<RequestResult>,
-  argv: (result: RequestResult) => string[],
-): Promise<void> {
-  const [{ runWhileOpen, trapSignals }, { closeLedgerGrant, markRevoked }] = await Promise.all([
-    import('../run-command.js'),
-    import('../../scheduler/close-grant.js'),
-  ]);
-  const trap = trapSignals();
-  try {
-    const result = await open();
-    renderGrant(session, result);
-    let code = 130;
-    try {
-      if (trap.received === undefined) {
-        const [command, ...args] = argv(result);
-        code = await runWhileOpen(command!, args, {
-          env: run.io.env as NodeJS.ProcessEnv,
-          stdoutToStderr: session.out.json,
-          trap,
-        });
-      }
-    } finally {
-      await closeLedgerGrant(session.deps.provider, result.grant);
-      await markRevoked(session.deps.ledger, result.grant);
-      session.out.info(`Revoked grant ${result.grant.id}.`);
-    }
-    run.exitCode = trap.received === 'SIGINT' ? 130 : code;
-  } finally {
-    trap.release();
-  }
-}
+const CI_NOTE =
+  'In CI the background scheduler ends with the job: a grant that outlives the job is removed only by a ' +
+  '`jit sweep` run elsewhere (cron or a scheduled workflow). `jit request … -- CMD` closes it when CMD ends.';
 
-function renderGrant(session: Session, result: RequestResult): void {
+function renderGrant(session: Session, result: RequestResult, notes: string[] = []): void {
   const { out } = session;
   for (const warning of result.warnings) out.warn(warning);
-  const { grant } = result;
+  for (const note of notes) out.info(`note: ${note}`);
+  const { grant, outcome } = result;
+  const report = { ...result.report, notes: [...result.report.notes, ...notes] };
   const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - Date.now()) / 1000));
-  out.result({ grant, extended: result.extended, ...result.report }, (c) => {
-    if (!result.report.applied) return `${dryRunHeading(c, result.report, '')}\n${changesText(c, result.report)}`;
-    const verb = result.extended ? 'Extended' : 'Granted';
-    return `${verb} ${c.bold(formatPortRanges(grant.ports))} on ${c.bold(result.target.name)} to ${grant.source} ` +
-      `until ${utc(grant.expiresAt)} (${formatDuration(left)}); grant ${c.bold(grant.id)}`;
+  out.result({ grant, outcome, extended: outcome === 'extended', ...report }, (c) => {
+    if (!report.applied) return `${dryRunHeading(c, report, '')}\n${changesText(c, report)}`;
+    const until = `until ${utc(grant.expiresAt)} (${formatDuration(left)})`;
+    const what = `${c.bold(formatPortRanges(grant.ports))} on ${c.bold(result.target.name)} to ${grant.source}`;
+    if (outcome === 'unchanged') return `Grant ${c.bold(grant.id)} already opens ${what} ${until}; nothing changed.`;
+    if (outcome === 'reused') return `Using grant ${c.bold(grant.id)}: ${what} ${until}; it stays open afterwards.`;
+    return `${outcome === 'extended' ? 'Extended' : 'Granted'} ${what} ${until}; grant ${c.bold(grant.id)}`;
   });
 }
 
@@ -215,20 +187,80 @@ interface GrantFlags {
   dryRun: boolean;
 }
 
-async function openFor(run: CliRun, session: Session, target: string | TargetInfo, flags: GrantFlags) {
-  const [{ request: requestUseCase }, { createIpDetector }, { parseDuration }] = await Promise.all([
-    import('../../core/use-cases/request.js'),
-    import('../../ip/detect.js'),
-    import('../../core/duration.js'),
+async function requestDeps(run: CliRun, session: Session, shield?: Shield): Promise<RequestDeps> {
+  const { createIpDetector } = await import('../../ip/detect.js');
+  const ip = createIpDetector({ urls: session.settings['ip.services'].value.split(',') });
+  return { ...session.deps, ip, newGrantId, scheduler: schedulerOf(run), ...(shield ? { shield } : {}) };
+}
+
+async function grantInput(session: Session, target: string | TargetInfo, flags: GrantFlags) {
+  const { parseDuration } = await import('../../core/duration.js');
+  return { target, ...flags, defaultDuration: parseDuration(session.settings.duration.value, 'duration') };
+}
+
+/** `jit request` without a command: open (or extend) the grant; the scheduler closes it at expiry. */
+async function requestGrant(run: CliRun, session: Session, ref: string, flags: GrantFlags): Promise<void> {
+  const [{ openGrant }, { interruptShield }] = await Promise.all([
+    import('../../core/lifecycle.js'),
+    import('../run-command.js'),
   ]);
-  const { settings, deps } = session;
-  const result = await requestUseCase(
-    { target, ...flags, defaultDuration: parseDuration(settings.duration.value, 'duration') },
-    { ...deps, ip: createIpDetector({ urls: settings['ip.services'].value.split(',') }), newGrantId },
-  );
-  if (!flags.dryRun) await scheduleExpiry(run);
+  const interrupts = interruptShield((text) => {
+    session.progress.stop();
+    session.out.warn(text);
+  });
+  const deps = await requestDeps(run, session, interrupts.shield);
+  const result = await openGrant(await grantInput(session, ref, flags), deps);
   session.progress.stop();
-  return result;
+  const notes = !flags.dryRun && isCi(run.io.env) && result.outcome !== 'unchanged' ? [CI_NOTE] : [];
+  renderGrant(session, result, notes);
+  const signal = interrupts.received();
+  if (signal !== undefined) {
+    session.out.warn(
+      `Interrupted (${signal}) after grant ${result.grant.id} was written: it stays open until ${utc(result.grant.expiresAt)}, ` +
+      `when the scheduler closes it; \`jit revoke ${result.grant.id}\` ends it now.`,
+    );
+    run.exitCode = 130;
+  }
+}
+
+/**
+ * `request -- CMD` and `jit ssh`: the lifecycle's runWhileOpen opens a grant (or uses one that is
+ * already open, which it then leaves as it was), runs the command, and closes what it opened.
+ * Signals are trapped from before the grant is opened, so a Ctrl-C at any point ends in a close
+ * (a Ctrl-C before the command started skips the command), and are passed on to the command while
+ * it runs. The command's exit status becomes jit's (130 after Ctrl-C).
+ */
+async function openRunClose(
+  run: CliRun,
+  session: Session,
+  target: string | TargetInfo,
+  flags: GrantFlags,
+  argv: (result: RequestResult) => string[],
+): Promise<void> {
+  const [{ runWhileOpen }, { runCommand, trapSignals }] = await Promise.all([
+    import('../../core/lifecycle.js'),
+    import('../run-command.js'),
+  ]);
+  const trap = trapSignals();
+  try {
+    const deps = await requestDeps(run, session);
+    const { opened, code, closed } = await runWhileOpen(
+      await grantInput(session, target, flags),
+      async (result) => {
+        session.progress.stop();
+        renderGrant(session, result);
+        if (trap.received !== undefined) return 130;
+        const [command, ...args] = argv(result);
+        const env = run.io.env as NodeJS.ProcessEnv;
+        return runCommand(command!, args, { env, stdoutToStderr: session.out.json, trap });
+      },
+      deps,
+    );
+    session.out.info(closed ? `Revoked grant ${opened.grant.id}.` : `Grant ${opened.grant.id} was open before; left as it was.`);
+    run.exitCode = trap.received === 'SIGINT' ? 130 : code;
+  } finally {
+    trap.release();
+  }
 }
 
 export async function request(
@@ -249,9 +281,8 @@ export async function request(
     throw new UserError('JIT_USAGE', '--dry-run cannot be combined with -- CMD: nothing would be open to run it in.');
   }
   await onTarget(run, command, vm, 'jit request <vm>', async (session, ref) => {
-    const open = () => openFor(run, session, ref, flags);
-    if (commandArgs.length > 0) await openRunRevoke(run, session, open, () => commandArgs);
-    else renderGrant(session, await open());
+    if (commandArgs.length > 0) await openRunClose(run, session, ref, flags, () => commandArgs);
+    else await requestGrant(run, session, ref, flags);
   });
 }
 
@@ -278,7 +309,7 @@ export async function ssh(run: CliRun, vm: string | undefined, sshArgs: string[]
       });
     }
     const portArgs = port[0]!.from === 22 ? [] : ['-p', String(port[0]!.from)];
-    await openRunRevoke(run, session, () => openFor(run, session, target, flags), () => [
+    await openRunClose(run, session, target, flags, () => [
       'ssh',
       ...(user ? ['-l', user] : []),
       ...portArgs,

@@ -46,7 +46,8 @@ export function policyText(policy: Policy): string {
 
 export function grantLine(c: ChalkInstance, g: GrantView): string {
   const left = g.secondsLeft > 0 ? `${formatDuration(g.secondsLeft)} left` : c.red(`overdue by ${formatDuration(-g.secondsLeft)}`);
-  return `  ${c.bold(g.grantId)}  ${formatPortRanges(g.ports)}  from ${g.source}  by ${g.requester}  until ${utc(g.expiresAt)}  (${left})`;
+  const line = `  ${c.bold(g.grantId)}  ${formatPortRanges(g.ports)}  from ${g.source}  by ${g.requester}  until ${utc(g.expiresAt)}  (${left})`;
+  return g.problem ? `${line}\n    ${c.red('NOT TRUSTED:')} ${g.problem}` : line;
 }
 
 export function statusText(c: ChalkInstance, view: TargetStatusView): string {

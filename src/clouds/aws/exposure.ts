@@ -5,7 +5,6 @@
  */
 import type { PortRange } from '../../core/model.js';
 import type { PortExposure } from '../../core/ports.js';
-import { readGrantMetadata } from './grant-metadata.js';
 import type { GroupView } from './inventory.js';
 import { describeRule, isWorldOpen, ruleOverlaps, type SgRule } from './rules.js';
 
@@ -23,11 +22,14 @@ function matching(groups: ExposedGroup[], keep: (rule: SgRule) => boolean): stri
 }
 
 /**
- * A policy port's verdict. Rules of jit grants do not count (they are the exception the lock-down
- * allows); a prefix-list source makes the verdict `unknown` (the list may hold any address).
+ * A policy port's verdict: exposed when any rule of any attached group admits 0.0.0.0/0 or ::/0,
+ * whatever its tags or description say. Grant metadata is not a pass: anyone can tag a rule like
+ * jit's, and a grant open to the whole internet defeats the lock-down while it lasts. jit's own
+ * grants are host or narrow prefixes, so they never count. A prefix-list source makes the verdict
+ * `unknown` (the list may hold any address).
  */
 export function evaluatePort(groups: ExposedGroup[], port: PortRange, lockedDown: boolean): PortExposure {
-  const relevant = (rule: SgRule) => ruleOverlaps(rule, port) && !readGrantMetadata(rule.tags, rule.description);
+  const relevant = (rule: SgRule) => ruleOverlaps(rule, port);
   const open = matching(groups, (rule) => relevant(rule) && isWorldOpen(rule));
   if (open.length > 0) {
     return { port, verdict: 'exposed', rules: open, reason: `open to the internet through ${open.length} rule(s)` };
@@ -46,7 +48,7 @@ export function evaluatePort(groups: ExposedGroup[], port: PortRange, lockedDown
     verdict: 'locked',
     rules: [],
     reason: lockedDown
-      ? 'no rule admits 0.0.0.0/0 or ::/0: only jit grants open it'
+      ? 'no rule admits 0.0.0.0/0 or ::/0: only narrow rules and jit grants open it'
       : 'no rule admits 0.0.0.0/0 or ::/0 (jit\'s group is not attached)',
   };
 }

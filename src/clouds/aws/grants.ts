@@ -3,7 +3,6 @@
  * protocol, tagged and described with the grant's metadata (grant-metadata.ts). The cloud metadata
  * alone says which rules belong to which grant, so any machine can list, extend or close them.
  */
-import type { SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { PolicyError, ProviderError } from '../../core/errors.js';
 import type { PortRange, Protocol } from '../../core/model.js';
 import type { CloudGrant, GrantSpec, RuleChange, TargetInfo } from '../../core/ports.js';
@@ -103,11 +102,19 @@ export async function planOpenGrant(
         }),
       ),
       apply: async () => {
-        await ec2.authorizeSecurityGroupIngress({
-          GroupId: jit.id,
-          IpPermissions: toAdd.map(toIpPermission),
-          TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: tags }],
-        });
+        try {
+          await ec2.authorizeSecurityGroupIngress({
+            GroupId: jit.id,
+            IpPermissions: toAdd.map(toIpPermission),
+            TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: tags }],
+          });
+        } catch (error) {
+          // The SDK retries a call whose reply was lost; if EC2 had applied the first one, the retry
+          // meets this grant's own rules. Those rules are the success, not a failure.
+          if (awsCodeOf(error) !== 'InvalidPermission.Duplicate') throw error;
+          const written = new Set((await grantRules(context, jit.id, grant.id)).map(ruleIdentity));
+          if (!toAdd.every((rule) => written.has(ruleIdentity(rule)))) throw error;
+        }
         return async () => {
           await ec2.revokeSecurityGroupIngress({ GroupId: jit.id, IpPermissions: toAdd.map(toIpPermission) });
         };
@@ -170,9 +177,9 @@ export function refsOf(rules: SgRule[]): AwsRuleRef[] {
 }
 
 /**
- * Finds a grant's rules: those tagged with its id anywhere in the region, and those the ledger
- * names (which finds rules whose tags were stripped). Only rules whose own metadata names the grant
- * are returned: a stale reference never makes jit revoke a rule it did not create.
+ * Finds a grant's rules: the rules of the target's jit group whose own metadata names the grant.
+ * Nowhere else: a rule in any other group is the user's, whatever its tags say (anyone can tag a
+ * rule like jit's), and a reference in the ledger to another group is not followed.
  */
 export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Promise<Plan> {
   const region = grant.scope.region;
@@ -183,34 +190,28 @@ export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Pr
       { hint: `Pass --region ${region}.` },
     );
   }
-  const refs = grant.rules.filter(isRuleRef);
-  const found = new Map<string, SecurityGroupRule>();
-  const tagged = await describeRules(context.ec2, [{ Name: `tag:${TAGS.grant}`, Values: [grant.grantId] }]);
-  const referenced = refs.length === 0
-    ? []
-    : await describeRules(context.ec2, [{ Name: 'security-group-rule-id', Values: refs.map((ref) => ref.ruleId) }]);
-  for (const rule of [...tagged, ...referenced]) found.set(rule.SecurityGroupRuleId ?? '', rule);
-  const rules = rulesOf([...found.values()]);
-  const own = rules.filter((rule) => metadataOf(rule)?.grantId === grant.grantId);
+  const jit = grant.target.id === '' ? undefined : await findJitGroup(context.ec2, grant.target.id);
+  const own = (jit?.ingress ?? []).filter((rule) => metadataOf(rule)?.grantId === grant.grantId);
   const notes: string[] = [];
-  for (const rule of rules.filter((r) => !own.includes(r))) {
-    notes.push(`${describeRule(rule)} is not marked as grant ${grant.grantId}; left alone.`);
+  const ownIds = new Set(own.map((rule) => rule.ruleId));
+  const elsewhere = grant.rules.filter(isRuleRef).filter((ref) => ref.groupId !== jit?.id);
+  if (elsewhere.length > 0) {
+    notes.push(`${elsewhere.map((ref) => ref.ruleId).join(', ')} not in ${jitGroupName(grant.target.id)}; left alone.`);
   }
-  const gone = refs.filter((ref) => !found.has(ref.ruleId));
+  const gone = grant.rules.filter(isRuleRef).filter((ref) => ref.groupId === jit?.id && !ownIds.has(ref.ruleId));
   if (gone.length > 0) notes.push(`${gone.map((ref) => ref.ruleId).join(', ')} already gone.`);
-
-  const byGroup = new Map<string, SgRule[]>();
-  for (const rule of own) byGroup.set(rule.groupId, [...(byGroup.get(rule.groupId) ?? []), rule]);
   // No undo: taking access away is always safe, and a rollback would re-open a port.
-  const steps: Step[] = [...byGroup].map(([groupId, groupRules]) => ({
-    changes: groupRules.map((rule) => ({
-      op: 'remove-rule',
-      on: groupId,
-      summary: `revoke ${describeRule(rule)}`,
-      detail: { GroupId: groupId, SecurityGroupRuleId: rule.ruleId },
-    })),
-    apply: () => revokeRuleIds(context, groupId, groupRules.map((rule) => rule.ruleId as string)),
-  }));
+  const steps: Step[] = own.length === 0 || !jit
+    ? []
+    : [{
+        changes: own.map((rule) => ({
+          op: 'remove-rule',
+          on: jit.id,
+          summary: `revoke ${describeRule(rule)}`,
+          detail: { GroupId: jit.id, SecurityGroupRuleId: rule.ruleId },
+        })),
+        apply: () => revokeRuleIds(context, jit.id, own.map((rule) => rule.ruleId as string)),
+      }];
   return { steps, notes };
 }
 

@@ -39,7 +39,7 @@ export function createAwsProvider(context: AwsContext): CloudProvider {
     },
     closeGrant: async (grant, options) => run(await planCloseGrant(context, grant), options.dryRun),
     listGrants: (target) => listGrants(context, target),
-    status: async (target, policy, grants): Promise<TargetStatus> => {
+    status: async (target, policy): Promise<TargetStatus> => {
       const instance = await requireInstance(context, target.id);
       const attached = attachedGroupIds(instance);
       const groups = groupsOf(attached, await describeGroups(context.ec2, attached));
@@ -48,7 +48,6 @@ export function createAwsProvider(context: AwsContext): CloudProvider {
       );
       return {
         target: targetInfoOf(context, instance),
-        grants,
         exposure: policy ? policy.ports.map((port) => evaluatePort(groups, port, lockedDown)) : [],
         lockedDown,
       };

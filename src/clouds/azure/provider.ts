@@ -180,15 +180,14 @@ export class AzureProvider implements CloudProvider {
     return grantsFrom(found);
   }
 
-  async status(target: TargetInfo, policy: Policy | undefined, grants: CloudGrant[]): Promise<TargetStatus> {
+  async status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus> {
     const network = await this.networkOf(target);
     const own = allDenyRuleNames(network);
     const nsgs = [...network.nsgs.values()];
     const lockedDown = nsgs.length > 0 && nsgs.every((nsg) => nsg.rules.some((rule) => own.has(lower(rule.name))));
     return {
       target: this.targetInfo(network),
-      grants,
-      exposure: policy ? portExposure(network, policy.ports, grants.map((grant) => grant.source)) : [],
+      exposure: policy ? portExposure(network, policy.ports, grantSources) : [],
       lockedDown,
     };
   }

@@ -1,6 +1,6 @@
 /** `jit disable`: close the VM's grants, undo the lock-down exactly, delete the policy (SPEC §3). */
 import type { ChangeReport, TargetInfo } from '../ports.js';
-import { type ClosedGrant, closeGrants, throwFirstFailure } from './close-grants.js';
+import { type ClosedGrant, closeGrants, throwFirstFailure } from '../lifecycle.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface DisableResult {

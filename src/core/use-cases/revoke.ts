@@ -7,7 +7,7 @@
  */
 import { UserError } from '../errors.js';
 import type { CloudGrant } from '../ports.js';
-import { type ClosedGrant, closeGrants, throwFirstFailure } from './close-grants.js';
+import { type ClosedGrant, closeGrants, isRequester, throwFirstFailure } from '../lifecycle.js';
 import type { UseCaseDeps } from './deps.js';
 
 export type RevokeInput =
@@ -17,15 +17,6 @@ export type RevokeInput =
 
 export interface RevokeResult {
   closed: ClosedGrant[];
-}
-
-/**
- * Whether a grant's recorded requester is `me`. Clouds cut long identities to fit their metadata
- * (an Azure rule description leaves 97 characters for it), so a recorded name of at least 90
- * characters that begins my own counts as mine; shorter names must match exactly.
- */
-export function isRequester(recorded: string, me: string): boolean {
-  return recorded === me || (recorded.length >= 90 && me.startsWith(recorded));
 }
 
 async function select(input: RevokeInput, { provider }: Pick<UseCaseDeps, 'provider'>): Promise<CloudGrant[]> {

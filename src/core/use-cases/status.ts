@@ -1,7 +1,8 @@
 /** `jit status`: a VM's policy, grants with time left, and whether the lock-down is effective. */
 import type { Policy } from '../model.js';
 import { buildPolicy } from '../policy.js';
-import type { Clock, CloudGrant, TargetStatus } from '../ports.js';
+import { type JudgedGrant, judgeGrants } from '../lifecycle.js';
+import type { Clock, TargetStatus } from '../ports.js';
 import type { UseCaseDeps } from './deps.js';
 import { optionalPolicy } from './policy-of.js';
 import { MANAGEMENT_PORTS } from './scan.js';
@@ -11,17 +12,17 @@ const MANAGEMENT_POLICY: Policy = buildPolicy({
   ports: MANAGEMENT_PORTS.map((port) => ({ from: port, to: port, protocol: 'tcp' as const })),
 });
 
-export interface GrantView extends CloudGrant {
+export interface GrantView extends JudgedGrant {
   /** Whole seconds until expiry; 0 or less means overdue (sweep or the scheduler will remove it). */
   secondsLeft: number;
 }
 
-export interface TargetStatusView extends Omit<TargetStatus, 'grants'> {
+export interface TargetStatusView extends TargetStatus {
   policy: Policy | undefined;
   grants: GrantView[];
 }
 
-export function withTimeLeft(grants: CloudGrant[], clock: Clock): GrantView[] {
+export function withTimeLeft(grants: JudgedGrant[], clock: Clock): GrantView[] {
   const now = clock.now().getTime();
   return grants.map((g) => ({ ...g, secondsLeft: Math.floor((Date.parse(g.expiresAt) - now) / 1000) }));
 }
@@ -34,13 +35,15 @@ export async function statusOf(
   const target = await provider.resolveTarget(input.target);
   const policy = optionalPolicy(target);
   progress.step(`Reading ${target.name}'s rules…`);
-  const grants = await provider.listGrants(target);
-  const status = await provider.status(target, policy ?? MANAGEMENT_POLICY, grants);
-  return { ...status, policy, grants: withTimeLeft(status.grants, clock) };
+  // Only trusted, live, narrower-than-internet grants are exceptions to the lock-down; every grant
+  // is shown, with what makes it untrustworthy (grant-trust.ts).
+  const judged = judgeGrants(await provider.listGrants(target), clock.now(), policy);
+  const status = await provider.status(target, policy ?? MANAGEMENT_POLICY, judged.exceptions);
+  return { ...status, policy, grants: withTimeLeft(judged.grants, clock) };
 }
 
 /** Without a VM: every jit grant in scope (subscription / region), anyone's. */
 export async function statusOfScope({ provider, clock, progress }: Pick<UseCaseDeps, 'provider' | 'clock' | 'progress'>): Promise<GrantView[]> {
   progress.step('Listing jit grants in scope…');
-  return withTimeLeft(await provider.listGrants(), clock);
+  return withTimeLeft(judgeGrants(await provider.listGrants(), clock.now()).grants, clock);
 }

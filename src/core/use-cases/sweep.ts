@@ -1,9 +1,11 @@
 /**
  * `jit sweep`: remove every jit rule in scope whose recorded expiry has passed, anyone's, from any
- * machine, using only the cloud's metadata (SPEC §6.4). Unexpired grants and user rules are untouched.
+ * machine, using only the cloud's metadata. An expiry further ahead than any grant jit makes is
+ * forged, and treated as passed (grant-trust.ts). Unexpired grants and user rules are untouched.
  */
+import { isDue } from '../grant-trust.js';
 import type { CloudGrant } from '../ports.js';
-import { type ClosedGrant, closeGrants } from './close-grants.js';
+import { type ClosedGrant, closeGrants } from '../lifecycle.js';
 import type { UseCaseDeps } from './deps.js';
 
 export interface SweepResult {
@@ -17,14 +19,14 @@ export async function sweep(
   deps: Pick<UseCaseDeps, 'provider' | 'ledger' | 'clock' | 'progress'>,
 ): Promise<SweepResult> {
   deps.progress.step('Listing jit grants in scope…');
-  const now = deps.clock.now().getTime();
+  const now = deps.clock.now();
   const grants = await deps.provider.listGrants();
-  const expired = grants.filter((g) => Date.parse(g.expiresAt) <= now);
+  const expired = grants.filter((g) => isDue(g, now));
   deps.progress.step(`Removing ${expired.length} expired grant${expired.length === 1 ? '' : 's'}…`);
   const { closed, failed } = await closeGrants(expired, input.dryRun, deps);
   return {
     removed: closed,
-    kept: grants.filter((g) => Date.parse(g.expiresAt) > now),
+    kept: grants.filter((g) => !isDue(g, now)),
     failed: failed.map(({ grant, error }) => ({
       grant,
       error: error instanceof Error ? error.message : String(error),

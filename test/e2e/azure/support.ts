@@ -41,7 +41,7 @@ export function cliFor(emu: ArmEmulator, extraEnv: Record<string, string> = {}):
     },
     cleanup() {
       try {
-        const pid = Number(readFileSync(path.join(dir, 'scheduler.pid'), 'utf8'));
+        const pid = Number(readFileSync(path.join(dir, 'scheduler.pid'), 'utf8').split('\n')[0]);
         if (pid > 0) process.kill(pid, 'SIGTERM');
       } catch {
         // No scheduler was started, or it has already exited.

@@ -30,7 +30,8 @@ async function waitFor(check: () => Promise<boolean>, ms: number, every = 100): 
 
 function schedulerPid(dir: string): number | undefined {
   const file = path.join(dir, 'scheduler.pid');
-  return existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : undefined;
+  // The scheduler's lock: its pid on the first line, its start time on the second.
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
 }
 
 function alive(pid: number | undefined): boolean {

@@ -35,22 +35,28 @@ describe('status', () => {
     ]);
 
     await provider.enable(target, policy, ENABLE_DEFAULTS);
-    // A grant open to the whole internet is still a grant: the exception the lock-down allows.
-    const grant = await provider.openGrant(
+    const narrow = await provider.openGrant(
+      target,
+      { id: 'nnnnnnnn', ports: [ssh], source: '81.2.69.5/32', requester: 'arn:aws:iam::1:user/a', expiresAt: '2030-01-01T00:00:00Z' },
+      { dryRun: false },
+    );
+    const locked = await provider.status(target, policy, ['81.2.69.5/32']);
+    expect(locked.lockedDown).toBe(true);
+    expect((await provider.listGrants(target))[0]?.rules).toEqual(narrow.rules);
+    expect(locked.exposure.map((e) => [e.verdict, e.reason])).toEqual([
+      ['locked', 'no rule admits 0.0.0.0/0 or ::/0: only narrow rules and jit grants open it'],
+      ['locked', 'no rule admits 0.0.0.0/0 or ::/0: only narrow rules and jit grants open it'],
+    ]);
+
+    // A grant open to the whole internet defeats the lock-down while it lasts: it is not an exception.
+    await provider.openGrant(
       target,
       { id: 'wwwwwwww', ports: [ssh], source: '0.0.0.0/0', requester: 'arn:aws:iam::1:user/a', expiresAt: '2030-01-01T00:00:00Z' },
       { dryRun: false },
     );
-    const grants = await provider.listGrants(target);
-    const after = await provider.status(target, policy, grants);
-
-    expect(after.lockedDown).toBe(true);
-    expect(after.grants).toEqual(grants);
-    expect(grants[0]?.rules).toEqual(grant.rules);
-    expect(after.exposure.map((e) => [e.verdict, e.reason])).toEqual([
-      ['locked', 'no rule admits 0.0.0.0/0 or ::/0: only jit grants open it'],
-      ['locked', 'no rule admits 0.0.0.0/0 or ::/0: only jit grants open it'],
-    ]);
+    const after = await provider.status(target, policy, ['81.2.69.5/32']);
+    expect(after.exposure.map((e) => e.verdict)).toEqual(['exposed', 'locked']);
+    expect(after.exposure[0]?.rules).toEqual([expect.stringMatching(/tcp 22 from 0\.0\.0\.0\/0 "jit-access v1 grant=wwwwwwww/)]);
     expect(after.target.policyTag).toBe('v1;p=22/tcp,3389/tcp;d=3h');
   });
 

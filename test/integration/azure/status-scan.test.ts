@@ -20,7 +20,7 @@ async function resolved(name = 'vm01', settings = {}): Promise<{ provider: Cloud
 async function statusOf(name = 'vm01') {
   const { provider, target } = await resolved(name);
   const grants = await provider.listGrants(target);
-  return provider.status(target, SSH, grants);
+  return { ...(await provider.status(target, SSH, grants.map((g) => g.source))), grants };
 }
 
 /** SSH open to every source: the rule the lock-down must sit ahead of. */

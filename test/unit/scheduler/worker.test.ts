@@ -59,13 +59,14 @@ describe('runScheduler', () => {
       },
       { maxSleepMs: 10_000 },
     );
-    expect(revoked).toBe(2);
-    expect(closedAt).toEqual(['aaaaaaaa@5', 'bbbbbbbb@12']);
+    // A failed write may have left rules: it is closed at once, by its grant id.
+    expect(revoked).toBe(3);
+    expect(closedAt).toEqual(['cccccccc@0', 'aaaaaaaa@5', 'bbbbbbbb@12']);
     expect(sleeps).toEqual([5000, 7000]);
     expect((await ledger.list()).map((g) => `${g.id}:${g.state}`)).toEqual([
       'aaaaaaaa:revoked',
       'bbbbbbbb:revoked',
-      'cccccccc:failed',
+      'cccccccc:revoked',
       'dddddddd:revoked',
     ]);
   });
@@ -170,14 +171,93 @@ describe('runScheduler', () => {
   });
 });
 
+describe('runScheduler with a ledger that is briefly unreadable', () => {
+  /** A ledger whose reads fail (or find no file) while `broken` says so; writes go through. */
+  function flaky(mode: 'throws' | 'missing') {
+    let broken = false;
+    const store: GrantStore = {
+      ...ledger,
+      list: async () => {
+        if (!broken) return ledger.list();
+        if (mode === 'missing') return [];
+        throw new Error('The grant ledger is not valid JSON (Unexpected end of JSON input).');
+      },
+      get: ledger.get,
+      transact: (fn) => (broken && mode === 'throws' ? Promise.reject(new Error('unreadable')) : ledger.transact(fn)),
+    };
+    return { store, breakIt: () => (broken = true), mend: () => (broken = false) };
+  }
+
+  it.each(['throws', 'missing'] as const)('keeps closing the grants it knows when a read %s, and never exits early', async (mode) => {
+    await seed(grant('aaaaaaaa', 5), grant('bbbbbbbb', 20));
+    const { store, breakIt, mend } = flaky(mode);
+    const closedAt: string[] = [];
+    const lines: string[] = [];
+    let reads = 0;
+    const revoked = await runScheduler({
+      ledger: store,
+      clock,
+      close: async (g) => void closedAt.push(`${g.id}@${(now - T0) / 1000}`),
+      sleep: async (ms) => {
+        now += ms;
+        reads += 1;
+        if (reads === 1) breakIt(); // an editor truncates the file just after the first read
+        if (now - T0 >= 15_000) mend(); // and writes it back later
+      },
+      log: (line) => lines.push(line),
+    }, { rereadMs: 250 });
+    expect(revoked).toBe(2);
+    expect(closedAt).toEqual(['aaaaaaaa@5', 'bbbbbbbb@20']);
+    expect(lines.join('\n')).not.toMatch(/exiting/);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['revoked', 'revoked']);
+  });
+
+  it('asks the cloud for the user\'s other grants while the ledger stays unreadable', async () => {
+    await seed(grant('aaaaaaaa', 30));
+    const { store, breakIt } = flaky('throws');
+    const closed: string[] = [];
+    let first = true;
+    const revoked = await runScheduler({
+      ledger: store,
+      clock,
+      close: async (g) => void closed.push(`${g.id}@${(now - T0) / 1000}`),
+      sleep: async (ms) => {
+        if (first) breakIt();
+        first = false;
+        now += ms;
+      },
+      log: () => {},
+      // A grant the loop never read in the ledger: its rules are found from the cloud's metadata.
+      fallback: async (known) => (known.length > 0 ? [grant('eeeeeeee', 12)] : []),
+    }, { rereadMs: 1000, fallbackAfterMs: 5000, maxSleepMs: 10_000 });
+    // Unreadable from 10 s; asked at 15 s, the cloud shows a grant due at 12 s: closed at once.
+    expect(revoked).toBe(2);
+    expect(closed).toEqual(['eeeeeeee@15', 'aaaaaaaa@30']);
+  });
+
+  it('leaves when another scheduler has taken the lock over', async () => {
+    await seed(grant('aaaaaaaa', 5));
+    const closed: string[] = [];
+    const revoked = await runScheduler({
+      ledger,
+      clock,
+      close: async (g) => void closed.push(g.id),
+      sleep: async (ms) => void (now += ms),
+      log: () => {},
+      stillHolder: async () => false,
+    });
+    expect([revoked, closed]).toEqual([0, []]);
+  });
+});
+
 describe('reapOverdue', () => {
-  it('closes only overdue open grants and reports them', async () => {
-    await seed(grant('aaaaaaaa', -5), grant('bbbbbbbb', 60), grant('cccccccc', -5, 'failed'));
+  it('closes overdue grants and failed writes, and reports them', async () => {
+    await seed(grant('aaaaaaaa', -5), grant('bbbbbbbb', 60), grant('cccccccc', 60, 'failed'), grant('dddddddd', -5, 'revoked'));
     const closed: string[] = [];
     const result = await reapOverdue({ ledger, clock, close: async (g) => void closed.push(g.id) });
-    expect(closed).toEqual(['aaaaaaaa']);
-    expect(result.reaped.map((g) => g.id)).toEqual(['aaaaaaaa']);
-    expect((await ledger.list()).map((g) => g.state)).toEqual(['revoked', 'active', 'failed']);
+    expect(closed).toEqual(['aaaaaaaa', 'cccccccc']);
+    expect(result.reaped.map((g) => g.id)).toEqual(['aaaaaaaa', 'cccccccc']);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['revoked', 'active', 'revoked', 'revoked']);
   });
 
   it('does nothing, and loads nothing, when no grant is overdue', async () => {

@@ -1,4 +1,8 @@
-/** The request use case: policy checks before any write, ledger first, extend on repeat. */
+/**
+ * The grant lifecycle through the use cases: policy checks before any write; the ledger and the
+ * scheduler before the cloud; extend on repeat, never adopt a forged expiry; -- CMD closes only what
+ * it opened.
+ */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,7 +13,11 @@ import { parsePortSpec } from '../../../src/core/port-spec.js';
 import type { GrantStore, IpDetection } from '../../../src/core/ports.js';
 import { hostPrefix, parsePrefix } from '../../../src/core/prefix.js';
 import { request } from '../../../src/core/use-cases/request.js';
-import { isRequester, revoke } from '../../../src/core/use-cases/revoke.js';
+import { grantProblem, isDue } from '../../../src/core/grant-trust.js';
+import { closeRecordedGrant, dueAt, isOpen, isRequester, runWhileOpen } from '../../../src/core/lifecycle.js';
+import type { CloudGrant } from '../../../src/core/ports.js';
+import { decodePolicy } from '../../../src/core/policy.js';
+import { revoke } from '../../../src/core/use-cases/revoke.js';
 import { sweep } from '../../../src/core/use-cases/sweep.js';
 import { disable } from '../../../src/core/use-cases/disable.js';
 import { openLedger } from '../../../src/scheduler/ledger.js';
@@ -24,6 +32,7 @@ let ledger: GrantStore;
 let provider: MemoryProvider;
 let now: Date;
 let ids: string[];
+let events: string[];
 const detected: IpDetection = {
   v4: { family: 4, address: '8.8.4.4', agreement: 'agreed', services: ['a', 'b'] },
   answers: [],
@@ -37,9 +46,27 @@ function deps() {
     progress: silent,
     ip: { detect: async () => detected },
     newGrantId: () => ids.shift()!,
+    scheduler: {
+      ensure: async () => {
+        events.push(`ensure ${(await ledger.list()).map((g) => `${g.id}:${g.state}`).join(',')}`);
+      },
+    },
   };
 }
+const forge = (expiresAt: string, grantId = 'zzzzzzzz') =>
+  provider.rules.push({ grantId, target: 'vm01', source: '8.8.4.4/32', ports: ports('22,3389'), expiresAt, requester: 'alice@example.com' });
 const base = { target: 'vm01', defaultDuration: 3600, dryRun: false };
+const policyOf = (vm: string) => decodePolicy(provider.targets.get(vm)!.policyTag!);
+const grantOf = (expiresAt: string): CloudGrant => ({
+  grantId: 'zzzzzzzz',
+  target: { id: '/vm/vm01', name: 'vm01' },
+  scope: {},
+  source: '8.8.4.4/32',
+  ports: ports('22'),
+  expiresAt,
+  requester: 'alice@example.com',
+  rules: [],
+});
 
 beforeEach(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'jit-uc-'));
@@ -47,6 +74,7 @@ beforeEach(() => {
   provider = new MemoryProvider();
   now = T0;
   ids = ['aaaaaaaa', 'bbbbbbbb', 'cccccccc'];
+  events = [];
   provider.addVm('vm01', buildPolicy({ ports: ports('22,3389'), maxDuration: 7200 }));
   provider.addVm('vm02');
   provider.addVm(
@@ -57,21 +85,15 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('request', () => {
-  it('opens every policy port for the detected address, writing the ledger before and after the cloud', async () => {
-    let ledgerAtWrite: unknown[] = [];
-    provider.beforeWrite = () => {
-      void ledger.list().then((g) => (ledgerAtWrite = g));
-    };
-    const states: string[] = [];
-    provider.beforeWrite = () => {};
+  it('opens every policy port for the detected address: ledger pending, then the scheduler, then the cloud', async () => {
     const original = provider.openGrant.bind(provider);
     provider.openGrant = async (target, grant, options) => {
-      states.push(...(await ledger.list()).map((g) => `${g.id}:${g.state}`));
+      events.push(`write ${(await ledger.list()).map((g) => `${g.id}:${g.state}`).join(',')}`);
       return original(target, grant, options);
     };
     const result = await request(base, deps());
-    expect(ledgerAtWrite).toEqual([]);
-    expect(states).toEqual(['aaaaaaaa:pending']);
+    expect(events).toEqual(['ensure aaaaaaaa:pending', 'write aaaaaaaa:pending']);
+    expect(result.outcome).toBe('created');
     expect(result.grant).toMatchObject({
       id: 'aaaaaaaa',
       source: '8.8.4.4/32',
@@ -83,6 +105,18 @@ describe('request', () => {
     });
     expect(provider.rules).toHaveLength(1);
     expect((await ledger.list()).map((g) => g.state)).toEqual(['active']);
+  });
+
+  it('holds interrupts back from the first ledger write until the ledger is settled', async () => {
+    const seen: string[] = [];
+    const shield = async <T>(work: () => Promise<T>): Promise<T> => {
+      seen.push(`shield in ${(await ledger.list()).length}`);
+      const value = await work();
+      seen.push(`shield out ${(await ledger.list()).map((g) => g.state).join()}`);
+      return value;
+    };
+    await request(base, { ...deps(), shield });
+    expect(seen).toEqual(['shield in 0', 'shield out active']);
   });
 
   it.each([
@@ -110,11 +144,14 @@ describe('request', () => {
     await request({ ...base, duration: 1800 }, deps());
     now = new Date(T0.getTime() + 600_000);
     const longer = await request({ ...base, duration: 3600 }, deps());
-    expect(longer.extended).toBe(true);
+    expect(longer.outcome).toBe('extended');
     expect(longer.grant.id).toBe('aaaaaaaa');
     expect(longer.grant.expiresAt).toBe('2026-11-21T11:10:00.000Z');
+    const writes = provider.writes.length;
     const shorter = await request({ ...base, duration: 60 }, deps());
+    expect(shorter.outcome).toBe('unchanged');
     expect(shorter.grant.expiresAt).toBe('2026-11-21T11:10:00.000Z');
+    expect(provider.writes).toHaveLength(writes);
     expect(provider.rules).toHaveLength(1);
     expect(await ledger.list()).toHaveLength(1);
   });
@@ -132,12 +169,85 @@ describe('request', () => {
     expect(await ledger.list()).toEqual([]);
   });
 
-  it('marks the grant failed in the ledger when the cloud write fails', async () => {
+  it('keeps a failed write tracked, due at once, so the scheduler closes whatever reached the cloud', async () => {
     provider.beforeWrite = () => {
       throw new Error('RetryableError: too many writers');
     };
     await expect(request(base, deps())).rejects.toThrow('too many writers');
-    expect(await ledger.list()).toMatchObject([{ id: 'aaaaaaaa', state: 'failed', lastError: 'RetryableError: too many writers' }]);
+    const [failed] = await ledger.list();
+    expect(failed).toMatchObject({ id: 'aaaaaaaa', state: 'failed', lastError: 'RetryableError: too many writers' });
+    expect(isOpen(failed!)).toBe(true);
+    expect(dueAt(failed!)).toBe(T0.getTime());
+  });
+
+  it('a failed extension keeps the grant active with its old expiry', async () => {
+    await request({ ...base, duration: 600 }, deps());
+    provider.beforeWrite = () => {
+      throw new Error('throttled');
+    };
+    await expect(request({ ...base, duration: 3600 }, deps())).rejects.toThrow('throttled');
+    expect(await ledger.list()).toMatchObject([{ id: 'aaaaaaaa', state: 'active', expiresAt: '2026-11-21T10:10:00.000Z' }]);
+  });
+
+  it('never adopts a forged far-future expiry: the rule is replaced by a grant of the asked length', async () => {
+    forge('2099-12-31T00:00:00.000Z');
+    const result = await request(base, deps());
+    expect(result.outcome).toBe('created');
+    expect(result.grant).toMatchObject({ id: 'aaaaaaaa', expiresAt: '2026-11-21T11:00:00.000Z' });
+    expect(result.warnings.join()).toMatch(/grant zzzzzzzz .* not trusted/);
+    expect(provider.rules.map((r) => [r.grantId, r.expiresAt])).toEqual([['aaaaaaaa', '2026-11-21T11:00:00.000Z']]);
+    expect((await ledger.list()).map((g) => g.expiresAt)).toEqual(['2026-11-21T11:00:00.000Z']);
+  });
+
+  it('an expiry beyond the policy maximum is not trusted either, one within it is', async () => {
+    expect(grantProblem({ ...grantOf('2026-11-21T12:04:00.000Z') }, T0, policyOf('vm01'))).toBeUndefined();
+    expect(grantProblem({ ...grantOf('2026-11-21T12:06:00.000Z') }, T0, policyOf('vm01'))).toMatch(/later than any grant jit makes \(at most 2h/);
+    expect(grantProblem({ ...grantOf('2026-11-22T10:06:00.000Z') }, T0)).toMatch(/at most 1d/);
+    expect(grantProblem({ ...grantOf('2026-11-21T12:00:00.000Z'), source: '*' }, T0)).toMatch(/source "\*" is not an address/);
+    expect(isDue(grantOf('2099-01-01T00:00:00.000Z'), T0)).toBe(true);
+    expect(isDue(grantOf('2026-11-21T10:00:00.000Z'), T0)).toBe(true);
+    expect(isDue(grantOf('2026-11-21T10:00:01.000Z'), T0)).toBe(false);
+  });
+});
+
+describe('runWhileOpen', () => {
+  it('closes a grant it opened when the command ends, and returns its status', async () => {
+    const { code, closed } = await runWhileOpen(base, async () => {
+      expect(provider.rules.map((r) => r.grantId)).toEqual(['aaaaaaaa']);
+      return 7;
+    }, deps());
+    expect([code, closed]).toEqual([7, true]);
+    expect(provider.rules).toEqual([]);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['revoked']);
+  });
+
+  it('closes it when the command throws, too', async () => {
+    await expect(runWhileOpen(base, async () => {
+      throw new Error('ssh not found');
+    }, deps())).rejects.toThrow('ssh not found');
+    expect(provider.rules).toEqual([]);
+  });
+
+  it('leaves a grant that was open before exactly as it was: no extension, no close', async () => {
+    await request({ ...base, duration: 7200 }, deps());
+    now = new Date(T0.getTime() + 60_000);
+    const writes = provider.writes.length;
+    const { opened, closed } = await runWhileOpen({ ...base, duration: 600 }, async () => 0, deps());
+    expect([opened.outcome, opened.grant.id, closed]).toEqual(['reused', 'aaaaaaaa', false]);
+    expect(provider.writes).toHaveLength(writes);
+    expect(provider.rules.map((r) => [r.grantId, r.expiresAt])).toEqual([['aaaaaaaa', '2026-11-21T12:00:00.000Z']]);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['active']);
+  });
+});
+
+describe('closing a ledger grant', () => {
+  it('a pending grant is closed by its id from the cloud metadata; one that never reached the cloud is just marked', async () => {
+    await request(base, deps());
+    await ledger.transact((grants) => ({ grants: grants.map((g) => ({ ...g, state: 'pending' as const, rules: [] })), result: undefined }));
+    const [pending] = await ledger.list();
+    await closeRecordedGrant(provider, ledger, pending!);
+    expect(provider.rules).toEqual([]);
+    expect((await ledger.list()).map((g) => g.state)).toEqual(['revoked']);
   });
 });
 
@@ -165,6 +275,13 @@ describe('revoke, sweep, disable', () => {
       code: 'JIT_GRANT_NOT_FOUND',
       exitCode: 2,
     });
+  });
+
+  it('sweep removes a forged far-future grant as expired', async () => {
+    forge('2099-12-31T00:00:00.000Z');
+    const result = await sweep({ dryRun: false }, deps());
+    expect(result.removed.map((r) => r.grant.grantId)).toEqual(['zzzzzzzz']);
+    expect(provider.rules.map((r) => r.grantId)).toEqual(['aaaaaaaa', 'bbbbbbbb']);
   });
 
   it('sweep removes exactly the expired grants, from the cloud metadata alone', async () => {
