@@ -1,5 +1,5 @@
 // openGrant / closeGrant / listGrants against moto: rule counts, tags and descriptions in EC2.
-import { AuthorizeSecurityGroupIngressCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
+import { AuthorizeSecurityGroupIngressCommand, CreateTagsCommand, DeleteTagsCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { AwsRuleRef } from '../../../src/clouds/aws/grants.js';
 import { isJitError } from '../../../src/core/errors.js';
@@ -184,8 +184,31 @@ describe('closeGrant', () => {
     const report = await provider.closeGrant(stale, { dryRun: false });
 
     expect(report.changes).toEqual([]);
-    expect(report.notes.join(' ')).toContain('is not marked as grant a1b2c3d4; left alone');
+    expect(report.notes.join(' ')).toContain(`not in jit-access-${target.id}; left alone`);
     expect((await groupRules(world.ec2, seeded.groups.app as string)).some((r) => r.CidrIpv4 === '10.8.0.0/16')).toBe(true);
+  });
+
+  it('closing a grant leaves a user rule in another group alone, even tagged with that grant\'s id', async () => {
+    const { world, seeded, provider, target, jitId } = await enabledWorld();
+    const opened = await provider.openGrant(target, spec(), { dryRun: false });
+    const vpn = (await groupRules(world.ec2, seeded.groups.app as string)).find((r) => r.CidrIpv4 === '10.8.0.0/16');
+    // Someone copies jit's tags onto their own rule (a "monitoring" rule, say).
+    await world.ec2.send(new CreateTagsCommand({
+      Resources: [vpn?.SecurityGroupRuleId as string],
+      Tags: [
+        { Key: 'jit-access:grant', Value: 'a1b2c3d4' },
+        { Key: 'jit-access:expires', Value: '2020-01-01T00:00:00Z' },
+        { Key: 'jit-access:requester', Value: REQUESTER },
+      ],
+    }));
+    const before = await groupRules(world.ec2, seeded.groups.app as string);
+    const [grant] = await provider.listGrants(target);
+    expect(grant?.rules).toEqual(opened.rules);
+
+    await provider.closeGrant(grant!, { dryRun: false });
+
+    expect(await groupRules(world.ec2, jitId)).toEqual([]);
+    expect(await groupRules(world.ec2, seeded.groups.app as string)).toEqual(before);
   });
 
   it('finds a grant\'s rules by the ledger\'s ids when their tags were stripped (description only)', async () => {
