@@ -72,12 +72,13 @@ export class Output {
     }
   }
 
+  /** One line: a warning quoting a VM name or an IP service's answer cannot start a second one. */
   warn(message: string): void {
-    this.io.stderr.write(`${this.err.yellow('warning:')} ${printableLines(message, MESSAGE_LIMIT)}\n`);
+    this.io.stderr.write(`${this.err.yellow('warning:')} ${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
   info(message: string): void {
-    if (!this.json) this.io.stderr.write(`${printableLines(message, MESSAGE_LIMIT)}\n`);
+    if (!this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
   /**

@@ -41,13 +41,17 @@ export function printable(text: string, maxLength?: number): string {
   return cutThen(text, maxLength, (kept) => kept.replace(UNSAFE, escapeChar));
 }
 
+// As UNSAFE, but a line feed followed by two spaces (an indented continuation line) is let through.
+const UNSAFE_BUT_INDENTED_LINES = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|\n(?! {2})/gu;
+
 /**
- * As `printable`, but keeps line feeds: for jit's own multi-line messages (an ambiguous name lists
- * its candidates one per line). The values such a message quotes must already have been through
- * `printable` or `quoted`, which escape their line feeds, so no line can be forged through them.
+ * As `printable`, but keeps the line feeds of jit's own multi-line messages, whose continuation
+ * lines are indented (an ambiguous VM name lists its candidates as `\n  <id>`). Any other line feed
+ * is escaped, so quoted data can at worst add an indented line under the message, never a line that
+ * starts at the margin as jit's own `error:` or result lines do.
  */
 export function printableLines(text: string, maxLength?: number): string {
-  return cutThen(text, maxLength, (kept) => kept.split('\n').map((line) => line.replace(UNSAFE, escapeChar)).join('\n'));
+  return cutThen(text, maxLength, (kept) => kept.replace(UNSAFE_BUT_INDENTED_LINES, escapeChar));
 }
 
 function cutThen(text: string, maxLength: number | undefined, escape: (kept: string) => string): string {

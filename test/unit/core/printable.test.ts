@@ -54,6 +54,10 @@ describe('printableLines', () => {
   it('keeps jit’s own line feeds, escapes everything else', () => {
     expect(printableLines('2 VMs are called vm:\n  /a\u001b]0;x\u0007\n  /b\r')).toBe('2 VMs are called vm:\n  /a\\x1b]0;x\\x07\n  /b\\r');
   });
+
+  it('escapes a line feed that would start a line at the margin', () => {
+    expect(printableLines('tag "x\r\nforged line" is bad\nerror: fake')).toBe('tag "x\\r\\nforged line" is bad\\nerror: fake');
+  });
 });
 
 describe('terminalSafeJson', () => {
