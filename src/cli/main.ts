@@ -43,6 +43,14 @@ export function buildProgram(run: CliRun): Command {
   // `completion` runs at every shell start and must stay instant.
   program.hook('preAction', async (_root, action) => {
     if (action.name() === 'completion') return;
+    // Before the reaper reads the ledger or builds a provider: an unsafe config directory or a bad
+    // endpoint is a usage error (exit 2), and nothing is read from or sent to either.
+    const [{ checkEndpointVariables }, { checkConfigDir, configDir }] = await Promise.all([
+      import('../config/endpoints.js'),
+      import('../config/paths.js'),
+    ]);
+    checkEndpointVariables(run.io.env);
+    await checkConfigDir(configDir(run.io.env));
     const { reapFirst } = await import('./reap-first.js');
     await reapFirst(run.io);
   });

@@ -2,10 +2,16 @@
  * The one output policy (SPEC §3): results on stdout, everything else on stderr; colour and
  * spinners only on a TTY outside CI; NO_COLOR and --no-color honoured; prompts only with a TTY
  * on stdin, outside CI, and not with --no-input or --json; --json prints exactly one document.
+ *
+ * Nothing reaches the terminal with control characters it did not put there itself: messages,
+ * hints, warnings and progress are made printable here (they quote cloud and file data), renderers
+ * make the values they colour printable (render/report.ts), and finished human output keeps only
+ * newlines and colour codes (core/printable.ts says why each character class matters).
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import { isJitError, type JitError } from '../core/errors.js';
 import type { Progress } from '../core/ports.js';
+import { printable, printableLines, stripUnsafeControls, terminalSafeJson } from '../core/printable.js';
 import type { Io, OutStream } from './io.js';
 
 export interface OutputFlags {
@@ -30,6 +36,12 @@ export function isCi(env: Io['env']): boolean {
   return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
 }
 
+/**
+ * The longest message, hint or warning printed: values quoted in messages are cut where they are
+ * quoted (core/printable.ts `quoted`), and this bounds a cloud's own error text passed on whole.
+ */
+const MESSAGE_LIMIT = 2000;
+
 export class Output {
   readonly json: boolean;
   readonly verbose: boolean;
@@ -53,19 +65,20 @@ export class Output {
   /** Writes the command's result: the JSON document, or the human rendering. */
   result(data: unknown, human: (c: ChalkInstance) => string): void {
     if (this.json) {
-      this.io.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+      this.io.stdout.write(`${terminalSafeJson(data)}\n`);
     } else {
-      const text = human(this.out);
+      const text = stripUnsafeControls(human(this.out));
       if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     }
   }
 
+  /** One line: a warning quoting a VM name or an IP service's answer cannot start a second one. */
   warn(message: string): void {
-    this.io.stderr.write(`${this.err.yellow('warning:')} ${message}\n`);
+    this.io.stderr.write(`${this.err.yellow('warning:')} ${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
   info(message: string): void {
-    if (!this.json) this.io.stderr.write(`${message}\n`);
+    if (!this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
   /**
@@ -81,7 +94,7 @@ export class Output {
       const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false });
       return {
         step: (message) => {
-          spinner.text = message;
+          spinner.text = printable(message, MESSAGE_LIMIT);
           if (!spinner.isSpinning) spinner.start();
         },
         warn: (message) => {
@@ -93,7 +106,7 @@ export class Output {
     }
     return {
       step: (message) => {
-        if (this.verbose && !this.json) this.io.stderr.write(`${message}\n`);
+        if (this.verbose && !this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
       },
       warn: (message) => this.warn(message),
       stop: () => {},
@@ -111,15 +124,16 @@ export class Output {
     if (this.json) {
       const body: Record<string, unknown> = { code, message, hint: hint ?? null };
       if (known?.details) body.details = known.details;
-      this.io.stdout.write(`${JSON.stringify({ error: body }, null, 2)}\n`);
+      this.io.stdout.write(`${terminalSafeJson({ error: body })}\n`);
     } else {
-      this.io.stderr.write(`${this.err.red('error:')} ${message}\n`);
-      if (hint) this.io.stderr.write(`${this.err.dim('hint:')} ${hint}\n`);
+      this.io.stderr.write(`${this.err.red('error:')} ${printableLines(message, MESSAGE_LIMIT)}\n`);
+      if (hint) this.io.stderr.write(`${this.err.dim('hint:')} ${printableLines(hint, MESSAGE_LIMIT)}\n`);
     }
     if (this.verbose && error instanceof Error && error.stack) {
-      this.io.stderr.write(`${error.stack}\n`);
+      // A stack starts with the message, which may quote cloud data.
+      this.io.stderr.write(`${printableLines(error.stack)}\n`);
       if (error.cause instanceof Error && error.cause.stack)
-        this.io.stderr.write(`caused by: ${error.cause.stack}\n`);
+        this.io.stderr.write(`caused by: ${printableLines(error.cause.stack)}\n`);
     }
   }
 }

@@ -7,12 +7,14 @@ import { loadProvider } from '../clouds/registry.js';
 import { configDir } from '../config/paths.js';
 import { closeRecordedInCloud } from '../core/lifecycle.js';
 import { providerCache } from '../scheduler/providers.js';
+import { printable } from '../core/printable.js';
 import { openLedger } from '../scheduler/ledger.js';
 import { reapOverdue } from '../scheduler/reap.js';
 import type { Io } from './io.js';
 
 export async function reapFirst(io: Io): Promise<void> {
-  const say = (text: string) => io.stderr.write(`${text}\n`);
+  // The names and errors quoted here come from the ledger and the cloud: printable, as everywhere.
+  const say = (text: string) => io.stderr.write(`${printable(text)}\n`);
   try {
     const providerFor = providerCache(loadProvider, io.env);
     const result = await reapOverdue({

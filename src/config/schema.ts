@@ -9,6 +9,7 @@
  */
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { isJitError, UserError } from '../core/errors.js';
+import { quoted } from '../core/printable.js';
 import { parseCloud } from '../core/target.js';
 import { parseServiceUrls } from '../ip/services.js';
 import { CONFIG_KEYS, type ConfigKey } from './keys.js';
@@ -28,8 +29,9 @@ const AWS_REGION = /^[a-z]{2,4}(?:-[a-z]+){1,3}-\d{1,2}$/;
 /** What the AWS CLI can write in a `[profile …]` header: no blanks, brackets or INI comment marks. */
 const AWS_PROFILE = /^[\w.+@=,:/-]{1,128}$/;
 
+/** The value may come from a hand-edited config file or the environment: quoted cut and printable. */
 function invalid(value: string, form: string, label: string, hint: string | undefined): never {
-  throw new UserError('JIT_INVALID_CONFIG', `${label} "${value}" is not ${form}.`, { hint });
+  throw new UserError('JIT_INVALID_CONFIG', `${label} ${quoted(value)} is not ${form}.`, { hint });
 }
 
 function matching(pattern: RegExp, form: string, canonical: (text: string) => string): ConfigValueParser {

@@ -9,9 +9,11 @@
  * `resolveSettings` runs them again on what it reads, so a hand-edited value is caught, by name,
  * where it is used.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Conf from 'conf';
 import { UserError } from '../core/errors.js';
+import { printable, QUOTE_LIMIT } from '../core/printable.js';
 import { DEFAULT_IP_SERVICES } from '../ip/services.js';
 import { ensureConfigDir, FILE_MODE } from './paths.js';
 import { CONFIG_KEYS, type ConfigKey, parseConfigKey, parseConfigValue } from './schema.js';
@@ -39,7 +41,9 @@ export async function openConfig(dir: string): Promise<ConfigStore> {
   // conf creates a missing directory with the default 0755; creating it first keeps it private.
   await ensureConfigDir(dir);
   const { default: ConfClass } = await import('conf');
-  const conf: Conf<Record<string, unknown>> = guardCorrupt(path.join(dir, 'config.json'), () => {
+  const file = path.join(dir, 'config.json');
+  requireObjectFile(file);
+  const conf: Conf<Record<string, unknown>> = guardCorrupt(file, () => {
     return new ConfClass({
       cwd: dir,
       configName: 'config',
@@ -55,6 +59,7 @@ export async function openConfig(dir: string): Promise<ConfigStore> {
    * Unknown keys are skipped rather than refused: a newer jit may have written them.
    */
   const read = (): ConfigValues => {
+    requireObjectFile(conf.path);
     const store = guardCorrupt(conf.path, () => conf.store);
     const values: ConfigValues = {};
     for (const key of CONFIG_KEYS) {
@@ -63,7 +68,7 @@ export async function openConfig(dir: string): Promise<ConfigStore> {
       if (typeof value !== 'string') {
         throw new UserError(
           'JIT_CONFIG_CORRUPT',
-          `${conf.path}: "${key}" holds ${JSON.stringify(value)}, not text.`,
+          `${conf.path}: "${key}" holds ${printable(JSON.stringify(value), QUOTE_LIMIT)}, not text.`,
           {
             hint: `Set it again with \`jit config set ${key} <value>\` or remove it with \`jit config unset ${key}\`.`,
           },
@@ -83,15 +88,46 @@ export async function openConfig(dir: string): Promise<ConfigStore> {
     set(key, value) {
       const known = parseConfigKey(key);
       const canonical = parseConfigValue(known, value);
+      requireObjectFile(conf.path);
       guardCorrupt(conf.path, () => conf.set(known, canonical));
       return canonical;
     },
     unset(key) {
       const known = parseConfigKey(key);
+      requireObjectFile(conf.path);
       guardCorrupt(conf.path, () => conf.delete(known));
     },
     list: read,
   };
+}
+
+const CORRUPT_HINT = 'Fix it in an editor, or move it aside to start from no settings.';
+
+/**
+ * conf reads any JSON value as the store and spreads it into an object, so `[1,2,3]` or `"hello"`
+ * would be taken for settings `{"0":…}` and written back that way by the next `set`. Only an
+ * object (or no file at all) is a config file.
+ */
+function requireObjectFile(file: string): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return; // guardCorrupt names the file when conf meets the same syntax error
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    const what = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
+    throw new UserError('JIT_CONFIG_CORRUPT', `The config file ${file} holds ${what}, not an object of settings.`, {
+      hint: CORRUPT_HINT,
+    });
+  }
 }
 
 /** conf surfaces a file that does not parse as a bare SyntaxError; this names the file instead. */
@@ -102,9 +138,9 @@ function guardCorrupt<T>(file: string, action: () => T): T {
     if (error instanceof SyntaxError) {
       throw new UserError(
         'JIT_CONFIG_CORRUPT',
-        `The config file ${file} is not valid JSON (${error.message}).`,
+        `The config file ${file} is not valid JSON (${printable(error.message, 2 * QUOTE_LIMIT)}).`,
         {
-          hint: 'Fix it in an editor, or move it aside to start from no settings.',
+          hint: CORRUPT_HINT,
           cause: error,
         },
       );

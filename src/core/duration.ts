@@ -5,6 +5,7 @@
  * what it did not understand. Fractions are refused too: the cloud metadata has whole seconds.
  */
 import { UserError } from './errors.js';
+import { quoted } from './printable.js';
 import type { Seconds } from './model.js';
 
 export const MIN_DURATION: Seconds = 1;
@@ -33,12 +34,12 @@ export function parseDuration(input: string, flag: string): Seconds {
   const seconds =
     (compact && sum(compact)) ?? (iso && !text.toUpperCase().endsWith('T') ? sum(iso) : undefined);
   if (seconds === undefined || seconds === null) {
-    throw new UserError('JIT_INVALID_DURATION', `${flag} "${input}" is not ${DURATION_FORM}.`);
+    throw new UserError('JIT_INVALID_DURATION', `${flag} ${quoted(input)} is not ${DURATION_FORM}.`);
   }
   if (seconds < MIN_DURATION || seconds > MAX_DURATION) {
     throw new UserError(
       'JIT_INVALID_DURATION',
-      `${flag} "${input}" is out of range: durations run from 1s to 24h (1d).`,
+      `${flag} ${quoted(input)} is out of range: durations run from 1s to 24h (1d).`,
     );
   }
   return seconds;

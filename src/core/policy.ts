@@ -12,6 +12,7 @@ import { PolicyError, ProviderError, UserError } from './errors.js';
 import type { Policy, PortRange, Seconds } from './model.js';
 import { formatPortRange, formatPortRanges, parsePortSpec, portRangeCovers } from './port-spec.js';
 import { isAnyPrefix, isPublicUnicast, type Prefix, parsePrefix, prefixContains } from './prefix.js';
+import { printable, QUOTE_LIMIT, quoted } from './printable.js';
 
 export const POLICY_TAG = 'jit-access';
 export const POLICY_VERSION = 1;
@@ -69,10 +70,14 @@ export function encodePolicy(policy: Policy): string {
   return parts.join(';');
 }
 
+/**
+ * The tag is cloud data that anyone with tag-write permission on the VM may have written: the
+ * message quotes it cut and printable, and `why` (which may quote a field of it) printable too.
+ */
 function corrupt(value: string, why: string): ProviderError {
   return new ProviderError(
     'JIT_POLICY_CORRUPT',
-    `The VM's ${POLICY_TAG} tag "${value}" is not a jit policy: ${why}.`,
+    `The VM's ${POLICY_TAG} tag ${quoted(value)} is not a jit policy: ${printable(why, 2 * QUOTE_LIMIT)}.`,
     {
       hint: 'Run `jit enable` again to rewrite it, or remove the tag.',
     },
@@ -81,6 +86,12 @@ function corrupt(value: string, why: string): ProviderError {
 
 /** Decodes a tag value. Throws JIT_POLICY_VERSION_UNSUPPORTED for a newer format, JIT_POLICY_CORRUPT otherwise. */
 export function decodePolicy(value: string): Policy {
+  // jit never writes a longer value (buildPolicy), and the clouds document the same bound (ARM's
+  // `tags` in @azure/arm-* typings: "maximum key/value length supported is 256 characters"; AWS
+  // tag restrictions: "maximum value length – 256 Unicode characters in UTF-8"). A longer value was
+  // not written by jit: refuse it before reading anything out of it.
+  const length = Array.from(value).length;
+  if (length > TAG_VALUE_LIMIT) throw corrupt(value, `it is ${length} characters long; a policy tag holds at most ${TAG_VALUE_LIMIT}`);
   const [version, ...fields] = value.split(';');
   const match = /^v(\d+)$/.exec(version ?? '');
   if (!match) throw corrupt(value, 'it does not start with a version (v1;…)');

@@ -4,6 +4,7 @@
  */
 import { UserError } from './errors.js';
 import { CLOUDS, type CloudName, type TargetRef } from './model.js';
+import { quoted } from './printable.js';
 
 const EC2_INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /** ARM resource ID of a VM; segment names are case-insensitive in ARM. */
@@ -18,7 +19,7 @@ export const TARGET_FORM =
 export function parseCloud(input: string, flag: string): CloudName {
   const cloud = input.trim().toLowerCase();
   if ((CLOUDS as readonly string[]).includes(cloud)) return cloud as CloudName;
-  throw new UserError('JIT_INVALID_CLOUD', `${flag} "${input}" is not a cloud: use azure or aws.`);
+  throw new UserError('JIT_INVALID_CLOUD', `${flag} ${quoted(input)} is not a cloud: use azure or aws.`);
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { UserError } from '../core/errors.js';
 import { addressRange, type IpFamily, tryParseAddress } from '../core/prefix.js';
+import { quoted } from '../core/printable.js';
 
 /**
  * Several operators (ipify, AWS, Cloudflare, which has also run icanhazip since 2021), so that two
@@ -26,7 +27,7 @@ const ACCEPTED_FORM =
  */
 export function parseServiceUrl(text: string, flag: string): URL {
   const refuse = (why: string): never => {
-    throw new UserError('JIT_INVALID_IP_SERVICE', `${flag}: "${text}" ${why}; expected ${ACCEPTED_FORM}.`);
+    throw new UserError('JIT_INVALID_IP_SERVICE', `${flag}: ${quoted(text)} ${why}; expected ${ACCEPTED_FORM}.`);
   };
   if (!URL.canParse(text)) return refuse('is not a valid URL');
   const url = new URL(text);

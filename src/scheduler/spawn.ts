@@ -1,8 +1,8 @@
 /** Makes sure one detached scheduler runs for this config directory (SPEC §6.2). */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ensureConfigDir, FILE_MODE } from '../config/paths.js';
+import { ensureConfigDir, openPrivateAppend } from '../config/paths.js';
 import { lockIsHeld } from './lock.js';
 import { schedulerPaths } from './paths.js';
 
@@ -23,7 +23,8 @@ export async function ensureScheduler(
   await ensureConfigDir(dir);
   const paths = schedulerPaths(dir);
   if (await lockIsHeld(paths.pid)) return 'running';
-  const log = openSync(paths.log, 'a', FILE_MODE);
+  // Never through a symbolic link: the scheduler would append to whatever file it names.
+  const log = openPrivateAppend(paths.log);
   try {
     const child = spawn(process.execPath, [worker, dir], {
       detached: true,

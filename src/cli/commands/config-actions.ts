@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { CONFIG_KEYS } from '../../config/keys.js';
 import { configDir } from '../../config/paths.js';
 import { openConfig } from '../../config/store.js';
+import { printable } from '../../core/printable.js';
 import { commandScope } from '../action-kit.js';
 import type { CliRun } from '../run.js';
 import { loadSettings } from '../settings.js';
@@ -11,7 +12,8 @@ const store = (run: CliRun) => openConfig(configDir(run.io.env));
 
 export async function get(run: CliRun, key: string, command: Command): Promise<void> {
   const value = (await store(run)).get(key);
-  commandScope(run, command).out.result({ key, value: value ?? null }, () => value ?? '');
+  // `get` shows the file's value as it is, unchecked: a hand-edited file may hold anything.
+  commandScope(run, command).out.result({ key, value: value ?? null }, () => printable(value ?? ''));
 }
 
 export async function set(run: CliRun, key: string, value: string, command: Command): Promise<void> {

@@ -13,6 +13,7 @@ import { isGrantId, newGrantId } from '../../core/grant-id.js';
 import type { CloudName } from '../../core/model.js';
 import { buildPolicy, encodePolicy } from '../../core/policy.js';
 import { formatPortRanges } from '../../core/port-spec.js';
+import { printable } from '../../core/printable.js';
 import type { CloudProvider, Progress, Shield, TargetInfo } from '../../core/ports.js';
 import type { PortRange } from '../../core/model.js';
 import type { Prefix } from '../../core/prefix.js';
@@ -112,7 +113,7 @@ export async function enable(run: CliRun, vm: string | undefined, options: Optio
     out.result(
       { target: result.target, policy: encodePolicy(policy), ...result.report },
       (c) => {
-        const done = `Enabled jit on ${c.bold(result.target.name)} (${encodePolicy(policy)}):`;
+        const done = `Enabled jit on ${c.bold(printable(result.target.name))} (${encodePolicy(policy)}):`;
         return `${dryRunHeading(c, result.report, done)}\n${changesText(c, result.report)}`;
       },
     );
@@ -143,7 +144,7 @@ export async function disable(run: CliRun, vm: string | undefined, options: Opti
     };
     out.result(
       { target: result.target, revokedGrants: result.closed.map((c) => c.grant.grantId), ...report },
-      (c) => `${dryRunHeading(c, report, `Disabled jit on ${c.bold(result.target.name)}:`)}\n${changesText(c, report)}`,
+      (c) => `${dryRunHeading(c, report, `Disabled jit on ${c.bold(printable(result.target.name))}:`)}\n${changesText(c, report)}`,
     );
   });
 }
@@ -172,7 +173,7 @@ function renderGrant(session: Session, result: RequestResult, notes: string[] = 
   out.result({ grant, outcome, extended: outcome === 'extended', ...report }, (c) => {
     if (!report.applied) return `${dryRunHeading(c, report, '')}\n${changesText(c, report)}`;
     const until = `until ${utc(grant.expiresAt)} (${formatDuration(left)})`;
-    const what = `${c.bold(formatPortRanges(grant.ports))} on ${c.bold(result.target.name)} to ${grant.source}`;
+    const what = `${c.bold(formatPortRanges(grant.ports))} on ${c.bold(printable(result.target.name))} to ${printable(grant.source)}`;
     if (outcome === 'unchanged') return `Grant ${c.bold(grant.id)} already opens ${what} ${until}; nothing changed.`;
     if (outcome === 'reused') return `Using grant ${c.bold(grant.id)}: ${what} ${until}; it stays open afterwards.`;
     return `${outcome === 'extended' ? 'Extended' : 'Granted'} ${what} ${until}; grant ${c.bold(grant.id)}`;
@@ -324,7 +325,7 @@ export async function status(run: CliRun, vm: string | undefined, _options: Opti
   if (vm === undefined) {
     await onScope(run, command, '`jit status` without a VM', async ({ deps, out }) => {
       const grants = await statusOfScope(deps);
-      out.result({ grants }, (c) => (grants.length === 0 ? c.dim('No active jit grants in scope.') : grants.map((g) => `${c.bold(g.target.name)}\n${grantLine(c, g)}`).join('\n')));
+      out.result({ grants }, (c) => (grants.length === 0 ? c.dim('No active jit grants in scope.') : grants.map((g) => `${c.bold(printable(g.target.name))}\n${grantLine(c, g)}`).join('\n')));
     });
     return;
   }
@@ -346,7 +347,7 @@ export async function revoke(run: CliRun, ref: string | undefined, options: Opti
       session.out.result({ revoked: closed.map((c) => c.grant.grantId), ...report }, (c) =>
         closed.length === 0
           ? c.dim('No matching grant.')
-          : `${dryRunHeading(c, report, `Revoked ${closed.map((g) => c.bold(g.grant.grantId)).join(', ')}:`)}\n${changesText(c, report)}`,
+          : `${dryRunHeading(c, report, `Revoked ${closed.map((g) => c.bold(printable(g.grant.grantId))).join(', ')}:`)}\n${changesText(c, report)}`,
       );
     });
   // A grant id (8 characters of lower-case Crockford base32) is taken as one; anything else is a VM.
@@ -373,8 +374,12 @@ export async function sweep(run: CliRun, options: Options, command: Command) {
     out.result(body, (c) => {
       const verb = options.dryRun === true ? 'Would remove' : 'Removed';
       const lines = [`${verb} ${result.removed.length} expired grant(s); ${result.kept.length} unexpired left alone.`];
-      for (const r of result.removed) lines.push(`  - ${r.grant.grantId} on ${r.grant.target.name} (expired ${utc(r.grant.expiresAt)})`);
-      for (const f of result.failed) lines.push(c.red(`  ! ${f.grant.grantId} on ${f.grant.target.name}: ${f.error}`));
+      for (const r of result.removed) {
+        lines.push(`  - ${printable(r.grant.grantId)} on ${printable(r.grant.target.name)} (expired ${utc(printable(r.grant.expiresAt))})`);
+      }
+      for (const f of result.failed) {
+        lines.push(c.red(`  ! ${printable(f.grant.grantId)} on ${printable(f.grant.target.name)}: ${printable(f.error)}`));
+      }
       return lines.join('\n');
     });
     if (result.failed.length > 0) run.exitCode = 1;

@@ -1,8 +1,15 @@
-/** Human renderings of use-case results. --json output is the result objects themselves (render/json.ts). */
+/**
+ * Human renderings of use-case results. --json output is the result objects themselves.
+ *
+ * Every string that came from the cloud (names, ids, states, rule names, requesters, change
+ * summaries and notes that quote them) goes through `p` (printable) before it is coloured: a tag
+ * or a rule description is written by whoever can edit the VM, not by jit.
+ */
 import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../../core/duration.js';
 import type { Policy } from '../../core/model.js';
 import { formatPortRanges } from '../../core/port-spec.js';
+import { printable as p } from '../../core/printable.js';
 import type { ChangeReport, RuleChange, ScanFinding } from '../../core/ports.js';
 import type { GrantView, TargetStatusView } from '../../core/use-cases/status.js';
 
@@ -27,10 +34,10 @@ export function changesText(c: ChalkInstance, report: ChangeReport): string {
   const lines = report.changes.map((change) => {
     const mark = OP_MARK[change.op];
     const colour = mark === '+' ? c.green : mark === '-' ? c.red : c.yellow;
-    return `  ${colour(mark)} ${change.op.padEnd(12)} ${c.dim(change.on)}  ${change.summary}`;
+    return `  ${colour(mark)} ${change.op.padEnd(12)} ${c.dim(p(change.on))}  ${p(change.summary)}`;
   });
   if (lines.length === 0) lines.push(`  ${c.dim('(no change needed)')}`);
-  for (const note of report.notes) lines.push(`  ${c.dim('note:')} ${note}`);
+  for (const note of report.notes) lines.push(`  ${c.dim('note:')} ${p(note)}`);
   return lines.join('\n');
 }
 
@@ -39,19 +46,20 @@ export function dryRunHeading(c: ChalkInstance, report: ChangeReport, done: stri
 }
 
 export function policyText(policy: Policy): string {
-  const sources = policy.allowSources.length > 0 ? policy.allowSources.map((p) => p.cidr).join(', ') : 'any public address';
+  const sources = policy.allowSources.length > 0 ? policy.allowSources.map((prefix) => prefix.cidr).join(', ') : 'any public address';
   const why = policy.requireJustification ? 'required' : 'not required';
   return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
 }
 
 export function grantLine(c: ChalkInstance, g: GrantView): string {
   const left = g.secondsLeft > 0 ? `${formatDuration(g.secondsLeft)} left` : c.red(`overdue by ${formatDuration(-g.secondsLeft)}`);
-  const line = `  ${c.bold(g.grantId)}  ${formatPortRanges(g.ports)}  from ${g.source}  by ${g.requester}  until ${utc(g.expiresAt)}  (${left})`;
-  return g.problem ? `${line}\n    ${c.red('NOT TRUSTED:')} ${g.problem}` : line;
+  const line = `  ${c.bold(p(g.grantId))}  ${formatPortRanges(g.ports)}  from ${p(g.source)}  by ${p(g.requester)}  until ${utc(p(g.expiresAt))}  (${left})`;
+  return g.problem ? `${line}\n    ${c.red('NOT TRUSTED:')} ${p(g.problem)}` : line;
 }
 
 export function statusText(c: ChalkInstance, view: TargetStatusView): string {
-  const lines = [`${c.bold(view.target.name)}  ${c.dim(view.target.id)}${view.target.state ? `  ${view.target.state}` : ''}`];
+  const { name, id, state } = view.target;
+  const lines = [`${c.bold(p(name))}  ${c.dim(p(id))}${state ? `  ${p(state)}` : ''}`];
   lines.push(`policy     ${view.policy ? policyText(view.policy) : c.dim('none (not enabled)')}`);
   if (view.policy) {
     const exposed = view.exposure.filter((e) => e.verdict !== 'locked');
@@ -66,8 +74,8 @@ export function statusText(c: ChalkInstance, view: TargetStatusView): string {
   }
   for (const e of view.exposure) {
     const mark = e.verdict === 'locked' ? c.green('locked ') : e.verdict === 'exposed' ? c.red('EXPOSED') : c.yellow('unknown');
-    const rules = e.rules.length > 0 ? ` (${e.rules.join(', ')})` : '';
-    lines.push(`  ${mark}  ${formatPortRanges([e.port])}  ${e.reason}${rules}`);
+    const rules = e.rules.length > 0 ? ` (${e.rules.map((r) => p(r)).join(', ')})` : '';
+    lines.push(`  ${mark}  ${formatPortRanges([e.port])}  ${p(e.reason)}${rules}`);
   }
   lines.push(view.grants.length > 0 ? 'grants' : `grants     ${c.dim('none active')}`);
   for (const g of view.grants) lines.push(grantLine(c, g));
@@ -78,8 +86,8 @@ export function scanText(c: ChalkInstance, findings: ScanFinding[]): string {
   if (findings.length === 0) return c.green('No VM has a management port open to the internet.');
   return findings
     .map((f) => {
-      const ports = f.open.map((o) => `${o.port} (${o.rules.join(', ')})`).join('; ');
-      return `${c.red('OPEN')}  ${c.bold(f.target.name)}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
+      const ports = f.open.map((o) => `${o.port} (${o.rules.map((r) => p(r)).join(', ')})`).join('; ');
+      return `${c.red('OPEN')}  ${c.bold(p(f.target.name))}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
     })
     .join('\n');
 }

@@ -1,6 +1,9 @@
 /** The one output policy: streams, colour, prompts, --json, --verbose (SPEC §3). */
 import { afterAll, describe, expect, it } from 'vitest';
+import { Output } from '../../../src/cli/output.js';
+import { ProviderError } from '../../../src/core/errors.js';
 import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
+import { LocalHttp } from '../../support/local-http.js';
 
 const { dir, cleanup } = tempConfigDir();
 afterAll(cleanup);
@@ -88,5 +91,54 @@ describe('output policy', () => {
     expect(bare.code).toBe(2);
     expect(bare.stdout).toBe('');
     expect(bare.stderr).toMatch(/Usage: jit/);
+  });
+});
+
+describe('text from outside jit reaches the terminal harmless', () => {
+  const HOSTILE = '\u001b]0;pwned\u0007\u001b[31mred\u009b2J\u202eevil\r\nforged line';
+  const SGR = /\u001b\[[0-9;]*m/g;
+  const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+  const ESCAPED = '\\x1b]0;pwned\\x07\\x1b[31mred\\x9b2J\\u202eevil\\r\\nforged line';
+
+  it('warnings, notes, progress and errors escape it, and keep their own colours', async () => {
+    let stderr = '';
+    const out = new Output(
+      {
+        stdout: { write: () => true, isTTY: false },
+        stderr: { write: (s: string) => ((stderr += s), true), isTTY: false },
+        stdin: { isTTY: false },
+        env: { FORCE_COLOR: '1' },
+      },
+      { verbose: true },
+    );
+    out.warn(`VM ${HOSTILE} is stopped`);
+    out.info(`Revoked grant on ${HOSTILE}.`);
+    const progress = await out.progress();
+    progress.step(`Reading ${HOSTILE}'s rules…`);
+    out.error(new ProviderError('JIT_X', `The tag ${HOSTILE} is bad.`, { hint: HOSTILE }));
+    expect(stderr).toMatch(SGR);
+    const plain = stderr.replace(SGR, '');
+    expect(plain).not.toMatch(CONTROL);
+    expect(plain).not.toMatch(/^forged line/m);
+    expect(plain.split('\n').filter((line) => line.includes(ESCAPED))).toHaveLength(6);
+  });
+
+  it('an IP service answering escape sequences is quoted harmlessly (jit ip, text and --json)', async () => {
+    const local = new LocalHttp();
+    try {
+      const url = await local.echo(HOSTILE);
+      const env = baseEnv(dir, { JIT_IP_URLS: url });
+      const text = await runCli(['ip'], { env });
+      expect(text.code).toBe(1);
+      expect(text.stderr).not.toMatch(CONTROL);
+      expect(text.stderr).not.toMatch(/^forged line/m);
+      // src/ip shows an answer's unprintable characters as "?" itself; what matters is that none arrives raw.
+      expect(text.stderr).toContain(']0;pwned');
+      const json = await runCli(['ip', '--json'], { env });
+      expect(json.stdout).not.toMatch(CONTROL);
+      expect(JSON.stringify(JSON.parse(json.stdout))).toContain('pwned');
+    } finally {
+      await local.closeAll();
+    }
   });
 });

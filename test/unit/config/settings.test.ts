@@ -117,3 +117,20 @@ describe('settings precedence: defaults < config file < environment < flags', ()
     },
   );
 });
+
+describe('a hand-edited value quoted in an error is cut and printable', () => {
+  it.each(['region', 'duration', 'cloud', 'ip.services', 'subscription'] as const)('%s', (key) => {
+    const huge = `\u001b]0;pwned\u0007\r\nforged line${'x'.repeat(10_000)}`;
+    let message = '';
+    try {
+      resolveSettings({ flags: {}, env: {}, config: { [key]: huge } });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain(`config key ${key}`);
+    expect(message).toContain('\\x1b]0;pwned\\x07\\r\\nforged line');
+    expect(message).toMatch(/…\(\d+ more characters\)/);
+    expect(message.length).toBeLessThan(400);
+    expect(message).not.toMatch(/[\u0000-\u001f]/);
+  });
+});

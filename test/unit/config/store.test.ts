@@ -95,3 +95,29 @@ describe('config store', () => {
     expect(() => config.get('cloud')).toThrow(`${config.path}: "duration" holds 3600, not text.`);
   });
 });
+
+describe('config file whose top level is not an object', () => {
+  it.each([
+    ['[1,2,3]', 'an array'],
+    ['"hello"', 'a string'],
+    ['42', 'a number'],
+    ['null', 'null'],
+  ])('%s is JIT_CONFIG_CORRUPT naming the file, and set leaves it as it was', async (content, what) => {
+    const config = await openConfig(dir);
+    await writeFile(config.path, content);
+    const corrupt = { code: 'JIT_CONFIG_CORRUPT', exitCode: 2, message: `The config file ${config.path} holds ${what}, not an object of settings.` };
+    await expect(openConfig(dir)).rejects.toMatchObject(corrupt);
+    expect(() => config.set('region', 'eu-west-1')).toThrow(expect.objectContaining(corrupt));
+    expect(() => config.unset('region')).toThrow(expect.objectContaining(corrupt));
+    expect(() => config.list()).toThrow(expect.objectContaining(corrupt));
+    expect(await readFile(config.path, 'utf8')).toBe(content);
+  });
+
+  it('quotes a syntax error printable: control characters in the file never reach the terminal', async () => {
+    await openConfig(dir);
+    await writeFile(path.join(dir, 'config.json'), '\u001b]0;pwned\u0007');
+    const error = await openConfig(dir).catch((e: Error) => e);
+    expect(error).toMatchObject({ code: 'JIT_CONFIG_CORRUPT' });
+    expect((error as Error).message).not.toMatch(/[\u0000-\u001f]/);
+  });
+});

@@ -67,6 +67,42 @@ describe('policy encoding', () => {
     expect(attempt).toThrow(why);
   });
 
+  it('refuses a tag over 256 characters before reading it (exit 1: cloud data, not input)', () => {
+    const valid = 'v1;p=22/tcp;d=3h';
+    const at256 = `${valid};s=${Array.from({ length: 30 }, (_, i) => `10.${i}.0.0/16`).join(',')}`.slice(0, 256);
+    expect(() => decodePolicy(at256)).not.toThrow(/characters long/);
+    const over = `${valid}${' '.repeat(241)}`;
+    expect(over).toHaveLength(257);
+    expect(() => decodePolicy(over)).toThrow(expect.objectContaining({
+      code: 'JIT_POLICY_CORRUPT',
+      exitCode: 1,
+      message: expect.stringContaining('it is 257 characters long; a policy tag holds at most 256'),
+    }));
+  });
+
+  it('quotes a 10 KB corrupt tag cut, and a tag full of control characters escaped', () => {
+    const huge = `v1;p=22/tcp;d=3h;x=${'A'.repeat(10_000)}`;
+    const message = (() => {
+      try {
+        decodePolicy(huge);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toMatch(/^The VM's jit-access tag "v1;p=22\/tcp;d=3h;x=A{61}…\(9939 more characters\)" is not a jit policy: it is 10019 characters long/);
+    expect(message.length).toBeLessThan(300);
+
+    const hostile = 'v1;p=22/tcp\u001b]0;pwned\u0007\u001b[31m\r\nforged line;d=3h';
+    expect(() => decodePolicy(hostile)).toThrow(expect.objectContaining({ code: 'JIT_POLICY_CORRUPT' }));
+    try {
+      decodePolicy(hostile);
+    } catch (error) {
+      expect((error as Error).message).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+      expect((error as Error).message).toContain('\\x1b]0;pwned\\x07');
+    }
+  });
+
   it('refuses a policy with no port or over 24h', () => {
     expect(() => buildPolicy({ ports: [] })).toThrow(UserError);
     expect(() => buildPolicy({ ports: ports('22'), maxDuration: 86401 })).toThrow(
