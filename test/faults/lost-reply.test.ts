@@ -60,7 +60,7 @@ describe('AWS: a reply lost after EC2 applied the grant', () => {
     const dir = newDir();
     const env = { ...aws.env(dir), AWS_ENDPOINT_URL_EC2: proxy.url };
     const vm = await aws.newVm();
-    expect((await runBin(['enable', vm, '--json'], { env })).code).toBe(0);
+    expect((await runBin(['enable', vm, '--allow-source', '198.51.100.0/24', '--json'], { env })).code).toBe(0);
     proxy.loseReplyAfterApply('AuthorizeSecurityGroupIngress', 1);
 
     const result = await runBin(['request', vm, '-p', '22', '-d', '5s', '--source', '198.51.100.7', '--json'], { env });
@@ -90,7 +90,7 @@ describe('Azure: a rollback whose DELETE fails', () => {
     const dir = newDir();
     const vm = seedLinuxVm(emu, { vmName: 'vmlost', resourceGroup: 'rg-lost', publicIp: '20.0.0.9' });
     const env = { ...baseEnv(dir), ...armSubprocessEnv(emu), JIT_CLOUD: 'azure' };
-    expect((await runBin(['enable', 'vmlost', '--json'], { env })).code).toBe(0);
+    expect((await runBin(['enable', 'vmlost', '--allow-source', '198.51.100.0/24', '--json'], { env })).code).toBe(0);
     const allowRules = () =>
       [vm.nicNsgName, vm.subnetNsgName]
         .flatMap((nsg) => emu.state.ruleSummary(vm.subscriptionId, vm.resourceGroup, nsg!))
