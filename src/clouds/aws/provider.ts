@@ -10,7 +10,7 @@ import { withFreshGroupPatience } from './patience.js';
 import { attachedGroupIds, planDisable, planEnable, requireInstance } from './lockdown.js';
 import { TAGS } from './records.js';
 import { resolveTarget, targetInfoOf } from './resolve.js';
-import { roleDocuments } from './role.js';
+import { partitionOf, roleDocuments } from './role.js';
 import { tagMap } from './rules.js';
 
 function groupsOf(ids: string[], groups: Map<string, GroupView>): GroupView[] {
@@ -69,6 +69,6 @@ export function createAwsProvider(given: AwsContext): CloudProvider {
         return [{ target: { id, name: tags.Name || id }, open, managed: tags[POLICY_TAG] !== undefined }];
       });
     },
-    role: roleDocuments,
+    role: () => roleDocuments(partitionOf(context.region)),
   };
 }
