@@ -28,6 +28,10 @@ beforeAll(async () => {
   moto = await startMoto();
   proxy = await startEc2FaultProxy({ target: moto.endpoint });
   for (const [key, value] of Object.entries(CREDENTIALS)) vi.stubEnv(key, value);
+  // moto's first instance takes seconds (it loads its AMI catalogue): paid here, under the hook's
+  // longer timeout, not by the first test on a loaded machine.
+  const { direct } = clients();
+  await runInstance(direct, await createVpc(direct), []);
 });
 
 afterAll(async () => {

@@ -12,6 +12,9 @@ let proxy: Ec2FaultProxy;
 
 beforeAll(async () => {
   proxy = await startEc2FaultProxy({ target: endpoint() });
+  // moto's first instance takes seconds (it loads its AMI catalogue): paid here, under the hook's
+  // longer timeout, not by the first test on a loaded machine.
+  await seedInstance(newWorld(endpoint()).ec2);
 });
 afterAll(() => proxy?.close());
 beforeEach(() => proxy.clear());
