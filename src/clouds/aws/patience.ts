@@ -77,9 +77,17 @@ export function withFreshGroupPatience(api: Ec2Api, context: Pick<AwsContext, 's
       name,
       async (input: unknown) => {
         const call = () => (api[name] as (input: unknown) => Promise<unknown>)(input);
-        const retryable = (error: unknown) =>
-          awsCodeOf(error) === 'InvalidGroup.NotFound' && groupsIn(input).some((id) => fresh.has(id));
-        const output = await patiently(call, retryable, freshGroupMs, context.sleep);
+        const young = () => groupsIn(input).filter((id) => fresh.has(id));
+        const retryable = (error: unknown) => awsCodeOf(error) === 'InvalidGroup.NotFound' && young().length > 0;
+        const output = await patiently(call, retryable, freshGroupMs, context.sleep).catch((error: unknown) => {
+          // Not "deleted by someone else" (errors.ts's hint for InvalidGroup.NotFound): jit made it.
+          if (!retryable(error)) throw error;
+          throw new ProviderError(
+            'JIT_AWS_GROUP_NOT_FOUND',
+            `EC2 still does not know security group ${young().join(', ')} ${Math.round(freshGroupMs / 1000)} s after jit created it (InvalidGroup.NotFound): EC2 is catching up more slowly than usual.`,
+            { cause: error, hint: 'Run the command again in a minute.', details: { awsCode: 'InvalidGroup.NotFound' } },
+          );
+        });
         if (name === 'createSecurityGroup') {
           const created = (output as { GroupId?: string } | undefined)?.GroupId;
           if (created) fresh.add(created);
