@@ -71,6 +71,13 @@ describe('bin/jit.js', () => {
     expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'JIT_AWS_NO_REGION', hint: expect.stringMatching(/--region/) });
   });
 
+  it('`jit role --cloud aws` needs no region: commercial-partition ARNs, and a note on stderr that says so', async () => {
+    const result = await runBin(['role', '--cloud', 'aws', '--json'], { env });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(result.stdout).admin)).toContain('"arn:aws:ec2:*:*:security-group/*"');
+    expect(result.stderr).toMatch(/No AWS region is set: .*--region us-gov-west-1/);
+  });
+
   it('`jit --help` and `jit ip --source` load no cloud SDK, config store, spinner or prompt library', async () => {
     for (const argv of [['--help'], ['ip', '--source', '203.0.113.9', '--json']]) {
       const file = path.join(dir, `imports-${argv[0]}.txt`);

@@ -2,6 +2,7 @@
 import type { ChangeReport, Progress, RuleChange } from '../../core/ports.js';
 import type { Ec2Api, StsApi } from './ec2-api.js';
 import type { Step } from './journal.js';
+import type { Patience } from './patience.js';
 
 export interface AwsContext {
   ec2: Ec2Api;
@@ -10,8 +11,10 @@ export interface AwsContext {
   /** The shared-config profile the clients were built with, if one was named. */
   profile: string | undefined;
   progress: Progress;
-  /** Waits between retries of a DeleteSecurityGroup refused with DependencyViolation. */
+  /** Waits between retries while EC2 catches up (patience.ts). */
   sleep(ms: number): Promise<void>;
+  /** How long to wait EC2 out; the defaults (patience.ts) unless a test needs them short. */
+  patience?: Partial<Patience> | undefined;
 }
 
 export interface Plan {

@@ -55,13 +55,16 @@ function unreachable(failure: AwsFailure, options: { cause: unknown; details: Re
 }
 
 const TABLE: Record<string, Mapper> = {
+  // The quota is EC2's (5 by default, adjustable up to 16: "Security groups per network interface",
+  // https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups),
+  // so jit does not count groups itself: it maps EC2's refusal.
   SecurityGroupsPerInterfaceLimitExceeded: (_f, options) =>
     new ProviderError(
       'JIT_AWS_GROUP_LIMIT',
-      "EC2 refused another security group on the instance's network interface: it already has as many as the quota allows (5 by default).",
+      "EC2 refused another security group on the instance's network interface: it already has as many as the account's quota allows (5 by default).",
       {
         ...options,
-        hint: 'Detach a group the instance does not need, or raise the "Security groups per network interface" quota (Service Quotas, Amazon VPC).',
+        hint: 'Detach a group the instance does not need, or raise the "Security groups per network interface" quota (Service Quotas, Amazon VPC; adjustable up to 16).',
       },
     ),
   RulesPerSecurityGroupLimitExceeded: (_f, options) =>

@@ -16,6 +16,7 @@ import type { CloudProvider, ProviderContext } from '../../core/ports.js';
 import { ec2ApiOver, stsApiOver } from './ec2-api.js';
 import { EC2Client, STSClient } from './sdk.js';
 import { createAwsProvider } from './provider.js';
+import { roleDocuments } from './role.js';
 
 /**
  * Attempts per call, first one included. The SDK's standard retry mode backs off on throttling
@@ -56,24 +57,55 @@ export function buildAwsClients(options: AwsClientOptions): { ec2: EC2Client; st
 }
 
 /** The region the client will use, or a usage error naming every way to set one. */
-async function regionOf(client: EC2Client): Promise<string> {
+async function regionOf(client: EC2Client): Promise<string | UserError> {
   try {
     return await client.config.region();
   } catch (error) {
-    throw new UserError('JIT_AWS_NO_REGION', 'No AWS region is set, so jit does not know where to look.', {
+    return new UserError('JIT_AWS_NO_REGION', 'No AWS region is set, so jit does not know where to look.', {
       hint: 'Pass --region eu-west-1, set AWS_REGION, run `jit config set region eu-west-1`, or give the profile a region in ~/.aws/config.',
       cause: error,
     });
   }
 }
 
+const NO_REGION_NOTE =
+  'No AWS region is set: the policies name ARNs in the commercial partition (arn:aws:…). ' +
+  'For GovCloud or China, pass the region (--region us-gov-west-1, --region cn-north-1) to get arn:aws-us-gov / arn:aws-cn.';
+
+/**
+ * Without a region only `jit role` can work (it calls nothing; the ARNs need a partition, and
+ * `aws` is the one most accounts are in, so it is used and said). Every other command refuses
+ * with the usage error before any call to AWS.
+ */
+function regionlessProvider(progress: ProviderContext['progress'], noRegion: UserError): CloudProvider {
+  const refuse = () => Promise.reject(noRegion);
+  return {
+    cloud: 'aws',
+    whoami: refuse,
+    resolveTarget: refuse,
+    enable: refuse,
+    disable: refuse,
+    openGrant: refuse,
+    closeGrant: refuse,
+    listGrants: refuse,
+    status: refuse,
+    scan: refuse,
+    role: () => {
+      progress.warn(NO_REGION_NOTE);
+      return roleDocuments('aws');
+    },
+  };
+}
+
 export async function createProvider(ctx: ProviderContext): Promise<CloudProvider> {
   const { region, profile } = ctx.settings;
   const clients = buildAwsClients({ region, profile, env: ctx.env });
+  const resolved = await regionOf(clients.ec2);
+  if (resolved instanceof UserError) return regionlessProvider(ctx.progress, resolved);
   return createAwsProvider({
     ec2: ec2ApiOver(clients.ec2),
     sts: stsApiOver(clients.sts),
-    region: await regionOf(clients.ec2),
+    region: resolved,
     profile,
     progress: ctx.progress,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -15,8 +15,9 @@ import type { EnableOptions, RuleChange, TargetInfo } from '../../core/ports.js'
 import type { AwsContext, Plan } from './context.js';
 import { awsCodeOf } from './errors.js';
 import { readGrantMetadata } from './grant-metadata.js';
-import { describeGroups, describeInstance, describeRules, findJitGroup, type GroupView, otherUsersOfGroups } from './inventory.js';
+import { describeGroups, describeInstance, findJitGroup, type GroupView, otherUsersOfGroups } from './inventory.js';
 import type { Step } from './journal.js';
+import { deleteGroupPatiently, groupLeftBehind } from './patience.js';
 import {
   decodeRecords,
   encodeRevoked,
@@ -40,19 +41,6 @@ import {
   tagMap,
   toIpPermission,
 } from './rules.js';
-
-/**
- * EC2's default quota of security groups per network interface (adjustable up to 16):
- * https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html#vpc-limits-security-groups
- * jit checks it before writing, so a full instance is refused with nothing to roll back.
- */
-const GROUPS_PER_INTERFACE = 5;
-
-/**
- * EC2 releases a group from a network interface asynchronously after ModifyInstanceAttribute, so
- * DeleteSecurityGroup can answer DependencyViolation for a few seconds: retried with backoff.
- */
-const DELETE_RETRY_DELAYS_MS = [1000, 2000, 4000, 8000];
 
 /**
  * "By default, a security group includes an outbound rule that allows all outbound traffic"
@@ -109,10 +97,34 @@ function checkSingleInterface(instance: Instance): void {
   }
 }
 
-async function revokeAllEgress(context: AwsContext, groupId: string): Promise<void> {
-  const egress = (await describeRules(context.ec2, [{ Name: 'group-id', Values: [groupId] }])).filter((rule) => rule.IsEgress);
-  const ids = egress.flatMap((rule) => (rule.SecurityGroupRuleId ? [rule.SecurityGroupRuleId] : []));
-  if (ids.length > 0) await context.ec2.revokeSecurityGroupEgress({ GroupId: groupId, SecurityGroupRuleIds: ids });
+/**
+ * The egress rules EC2 gives a new group: all traffic to 0.0.0.0/0, and to ::/0 where the VPC has
+ * IPv6. They are revoked by their known permission, as the Terraform AWS provider does right after
+ * CreateSecurityGroup (`resourceSecurityGroupCreate`), not found by listing: a filtered read of a
+ * group this young can come back empty (read-after-create lag), which would leave the rule in place.
+ */
+const DEFAULT_EGRESS = [
+  { IpProtocol: '-1', IpRanges: [{ CidrIp: '0.0.0.0/0' }] },
+  { IpProtocol: '-1', Ipv6Ranges: [{ CidrIpv6: '::/0' }] },
+];
+
+/**
+ * A rule that is not there (no IPv6 default in an IPv4-only VPC, or already revoked by a retry
+ * whose reply was lost) is what we wanted. Terraform accepts the same two answers for the IPv6 rule.
+ */
+function alreadyAbsent(error: unknown): boolean {
+  const code = awsCodeOf(error);
+  return code === 'InvalidPermission.NotFound' || (code === 'InvalidParameterValue' && /ipv6/i.test(String(error)));
+}
+
+async function revokeDefaultEgress(context: AwsContext, groupId: string): Promise<void> {
+  for (const permission of DEFAULT_EGRESS) {
+    try {
+      await context.ec2.revokeSecurityGroupEgress({ GroupId: groupId, IpPermissions: [permission] });
+    } catch (error) {
+      if (!alreadyAbsent(error)) throw error;
+    }
+  }
 }
 
 function createGroupSteps(
@@ -142,13 +154,19 @@ function createGroupSteps(
         const groupId = created.GroupId;
         if (!groupId) throw new ProviderError('JIT_AWS_ERROR', 'EC2 CreateSecurityGroup answered without a GroupId.');
         ids.set(group.name, groupId);
+        // A rollback may come right after the group was detached again: deleting it then waits
+        // out DependencyViolation, and a group that will not go is named with the way to remove it.
         return async () => {
-          await context.ec2.deleteSecurityGroup({ GroupId: groupId });
+          try {
+            await deleteGroupPatiently(context, groupId);
+          } catch (error) {
+            throw groupLeftBehind(context, { id: groupId, name: group.name }, error);
+          }
         };
       },
     },
     // Why: NEW_GROUP_NOTE. No undo: the group's own undo deletes it with its rules.
-    { changes: [], apply: () => revokeAllEgress(context, ids.get(group.name)) },
+    { changes: [], apply: () => revokeDefaultEgress(context, ids.get(group.name)) },
   ];
 }
 
@@ -303,16 +321,6 @@ function sharedError(groups: GroupView[], users: Map<string, string[]>, offendin
   );
 }
 
-function groupLimitError(instanceId: string, current: number, wanted: number): ProviderError {
-  return new ProviderError(
-    'JIT_AWS_GROUP_LIMIT',
-    `Instance ${instanceId} has ${current} security groups; adding jit's would make ${wanted}, more than EC2 allows on a network interface (${GROUPS_PER_INTERFACE} by default). Nothing was changed.`,
-    {
-      hint: 'Detach a group the instance does not need (or merge two), or raise the "Security groups per network interface" quota.',
-    },
-  );
-}
-
 /** The rule as it would be on `groupId` (a copy made from another group). */
 function onGroup(rule: SgRule, groupId: string): RuleLike {
   const { ruleId: _ruleId, tags: _tags, ...rest } = rule;
@@ -450,7 +458,8 @@ export async function planEnable(
   if (!jit || !attached.includes(jit.id)) wanted.push(jitName);
   const changed = wanted.length !== attached.length || wanted.some((id, i) => id !== attached[i]);
   if (changed) {
-    if (wanted.length > GROUPS_PER_INTERFACE) throw groupLimitError(instanceId, attached.length, wanted.length);
+    // The groups-per-interface quota is EC2's to enforce (5 by default, adjustable up to 16): a full
+    // interface answers SecurityGroupsPerInterfaceLimitExceeded here, and the rollback undoes the rest.
     const resolve = () => wanted.map((entry) => (entry.startsWith('sg-') ? entry : ids.get(entry)));
     steps.push(
       setGroupsStep(context, instanceId, attached, resolve, [
@@ -578,21 +587,6 @@ export async function planEnable(
   return { steps, notes };
 }
 
-async function deleteGroupPatiently(context: AwsContext, groupId: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await context.ec2.deleteSecurityGroup({ GroupId: groupId });
-      return;
-    } catch (error) {
-      const code = awsCodeOf(error);
-      if (code === 'InvalidGroup.NotFound') return;
-      const delay = DELETE_RETRY_DELAYS_MS[attempt];
-      if (code !== 'DependencyViolation' || delay === undefined) throw error;
-      await context.sleep(delay);
-    }
-  }
-}
-
 export async function planDisable(context: AwsContext, target: TargetInfo): Promise<Plan> {
   const { ec2 } = context;
   const instance = await requireInstance(context, target.id);
@@ -663,7 +657,8 @@ export async function planDisable(context: AwsContext, target: TargetInfo): Prom
           try {
             await deleteGroupPatiently(context, swap.copy);
           } catch (error) {
-            notes.push(`${swap.copy} could not be deleted (${error instanceof Error ? error.message : String(error)}); it is detached, delete it by hand.`);
+            const copy = groups.get(swap.copy) as GroupView;
+            notes.push(`${groupLeftBehind(context, copy, error).message} It is detached from ${instanceId}.`);
           }
         },
       });

@@ -6,10 +6,11 @@ import { evaluatePort, openManagementPorts } from './exposure.js';
 import { grantRules, listGrants, planCloseGrant, planOpenGrant, refsOf } from './grants.js';
 import { describeGroups, describeInstances, type GroupView } from './inventory.js';
 import { runSteps } from './journal.js';
+import { withFreshGroupPatience } from './patience.js';
 import { attachedGroupIds, planDisable, planEnable, requireInstance } from './lockdown.js';
 import { TAGS } from './records.js';
 import { resolveTarget, targetInfoOf } from './resolve.js';
-import { roleDocuments } from './role.js';
+import { partitionOf, roleDocuments } from './role.js';
 import { tagMap } from './rules.js';
 
 function groupsOf(ids: string[], groups: Map<string, GroupView>): GroupView[] {
@@ -19,7 +20,9 @@ function groupsOf(ids: string[], groups: Map<string, GroupView>): GroupView[] {
   });
 }
 
-export function createAwsProvider(context: AwsContext): CloudProvider {
+export function createAwsProvider(given: AwsContext): CloudProvider {
+  // One provider serves one jit command: the groups it creates are "fresh" for that run only.
+  const context: AwsContext = { ...given, ec2: withFreshGroupPatience(given.ec2, given) };
   const run = async (plan: Plan, dryRun: boolean) => {
     if (!dryRun) await runSteps(plan.steps, context.progress);
     return reportOf(plan, !dryRun);
@@ -65,6 +68,6 @@ export function createAwsProvider(context: AwsContext): CloudProvider {
         return [{ target: { id, name: tags.Name || id }, open, managed: tags[POLICY_TAG] !== undefined }];
       });
     },
-    role: roleDocuments,
+    role: () => roleDocuments(partitionOf(context.region)),
   };
 }

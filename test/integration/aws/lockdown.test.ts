@@ -320,23 +320,20 @@ describe('enable', () => {
     ]);
   });
 
-  it('refuses before writing when the instance already has five groups (EC2\'s default quota per interface)', async () => {
+  it('leaves the groups-per-interface quota to EC2: a sixth group is attached where the quota allows it', async () => {
     const world = newWorld(endpoint());
     const { vpcId, subnetId } = await createVpc(world.ec2);
     const groups = [await createGroup(world.ec2, vpcId, 'g0', [{ from: 22, cidr: '0.0.0.0/0' }])];
     for (let i = 1; i < 5; i++) groups.push(await createGroup(world.ec2, vpcId, `g${i}`, []));
     const instanceId = await runInstance(world.ec2, { subnetId }, groups, { Name: 'full' });
-    const before = await snapshot(world.ec2, [instanceId]);
-    const { seam, writes } = failingSeam(world.api, 0);
-    const provider = world.provider(seam);
+    const provider = world.provider();
 
-    const refused = await failure(provider.enable(await provider.resolveTarget('full'), buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS));
+    // The quota is adjustable up to 16, and moto does not enforce it: EC2's own refusal is
+    // mapped in errors.ts and tested through the fault proxy (eventual-consistency.test.ts).
+    await provider.enable(await provider.resolveTarget('full'), buildPolicy({ ports: [ssh] }), ENABLE_DEFAULTS);
 
-    // moto does not enforce the quota (SPEC §10): jit's own check refuses before any write.
-    expect(writes).toEqual([]);
-    expect(refused.code).toBe('JIT_AWS_GROUP_LIMIT');
-    expect(refused.message).toContain('has 5 security groups; adding jit\'s would make 6');
-    expect(await snapshot(world.ec2, [instanceId])).toEqual(before);
+    const jit = await jitGroupOf(world, instanceId);
+    expect(await instanceGroups(world.ec2, instanceId)).toEqual([...groups, jit?.GroupId]);
   });
 
   it('refuses an instance with several network interfaces before writing', async () => {

@@ -171,13 +171,37 @@ describe('createProvider (the composition root)', () => {
     return { settings, env, progress };
   }
 
-  it('refuses to start without a region, naming every way to set one (exit 2)', async () => {
-    const error = await failure(createProvider(context({}, { AWS_ENDPOINT_URL: endpoint() })));
+  it('without a region, refuses every cloud call with a usage error naming every way to set one (exit 2)', async () => {
+    const provider = await createProvider(context({}, { AWS_ENDPOINT_URL: endpoint() }));
 
-    expect([error.code, error.exitCode]).toEqual(['JIT_AWS_NO_REGION', 2]);
-    expect(error.hint).toContain('--region');
-    expect(error.hint).toContain('AWS_REGION');
-    expect(error.hint).toContain('jit config set region');
+    for (const call of [() => provider.resolveTarget('i-0123456789abcdef0'), () => provider.whoami(), () => provider.scan()]) {
+      const error = await failure(call());
+      expect([error.code, error.exitCode]).toEqual(['JIT_AWS_NO_REGION', 2]);
+      expect(error.hint).toContain('--region');
+      expect(error.hint).toContain('AWS_REGION');
+      expect(error.hint).toContain('jit config set region');
+    }
+  });
+
+  it('without a region, `jit role` still works: commercial-partition ARNs, and a note that says so', async () => {
+    const warnings: string[] = [];
+    const provider = await createProvider({
+      settings: {},
+      env: { AWS_ENDPOINT_URL: endpoint() },
+      progress: { step: () => undefined, warn: (message) => warnings.push(message) },
+    });
+
+    expect(JSON.stringify(provider.role())).toContain('"arn:aws:ec2:*:*:security-group/*"');
+    expect(warnings).toEqual([expect.stringMatching(/No AWS region is set: .*arn:aws:.*--region us-gov-west-1/)]);
+  });
+
+  it('with a GovCloud or China region, `jit role` writes ARNs of that partition', async () => {
+    for (const [region, partition] of [['us-gov-west-1', 'aws-us-gov'], ['cn-north-1', 'aws-cn'], ['eu-west-1', 'aws']]) {
+      const provider = await createProvider(context({ region }, { AWS_ENDPOINT_URL: endpoint() }));
+      const arns = JSON.stringify(provider.role()).match(/arn:[a-z-]+:/g) ?? [];
+      expect(arns.length).toBeGreaterThan(0);
+      expect(new Set(arns)).toEqual(new Set([`arn:${partition}:`]));
+    }
   });
 
   it('reaches EC2 and STS through AWS_ENDPOINT_URL_EC2 / _STS ahead of AWS_ENDPOINT_URL', async () => {

@@ -114,11 +114,15 @@ describe('disable rolls back', () => {
     const enabled = await snapshot(world.ec2, [seeded.instanceId]);
     const seam: Ec2Api = { ...world.api, deleteSecurityGroup: async () => Promise.reject(awsError('DependencyViolation')) };
     const slept: number[] = [];
-    const stubborn = createAwsProvider({ ...world.context(seam), sleep: async (ms) => void slept.push(ms) });
+    const stubborn = createAwsProvider({
+      ...world.context(seam),
+      sleep: async (ms) => void slept.push(ms),
+      patience: { dependencyMs: 15_000 },
+    });
 
     await expect(stubborn.disable(target, { dryRun: false })).rejects.toMatchObject({
       code: 'JIT_AWS_GROUP_IN_USE',
-      message: expect.stringContaining('were rolled back'),
+      message: expect.stringMatching(/still refuses to delete security group sg-\w+ after 15 s .*were rolled back/),
     });
     expect(slept).toEqual([1000, 2000, 4000, 8000]);
     expect(await snapshot(world.ec2, [seeded.instanceId])).toEqual(enabled);

@@ -81,8 +81,16 @@ export interface AwsWorld {
   provider(api?: Ec2Api): CloudProvider;
 }
 
+export interface WorldOptions {
+  account?: string;
+  region?: string;
+  /** How the provider waits between retries: instant unless a test runs against real time (the EC2 fault proxy). */
+  sleep?: (ms: number) => Promise<void>;
+  patience?: AwsContext['patience'];
+}
+
 /** A fresh account, or (to play "another machine") new clients on an existing one. */
-export function newWorld(endpoint: string, options: { account?: string; region?: string } = {}): AwsWorld {
+export function newWorld(endpoint: string, options: WorldOptions = {}): AwsWorld {
   const account = options.account ?? randomAccount();
   const region = options.region ?? REGION;
   const clients = buildAwsClients({ region, env: { AWS_ENDPOINT_URL: endpoint }, maxAttempts: 1 });
@@ -97,7 +105,8 @@ export function newWorld(endpoint: string, options: { account?: string; region?:
     region,
     profile: undefined,
     progress,
-    sleep: async () => undefined,
+    sleep: options.sleep ?? (async () => undefined),
+    patience: options.patience,
   });
   return { account, ec2: clients.ec2, api, steps, context, provider: (seam) => createAwsProvider(context(seam)) };
 }

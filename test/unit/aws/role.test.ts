@@ -1,7 +1,7 @@
 // The IAM documents cover every EC2 call jit makes, and keep requesters on jit's own resources.
 import { describe, expect, it } from 'vitest';
 import type { Ec2Api } from '../../../src/clouds/aws/ec2-api.js';
-import { roleDocuments } from '../../../src/clouds/aws/role.js';
+import { partitionOf, roleDocuments } from '../../../src/clouds/aws/role.js';
 
 interface Statement {
   Sid: string;
@@ -79,5 +79,31 @@ describe('role documents', () => {
       expect(new Set(sids).size).toBe(sids.length);
       expect(JSON.parse(JSON.stringify(document))).toEqual(document);
     }
+  });
+});
+
+describe('partitionOf', () => {
+  it.each([
+    ['eu-west-1', 'aws'],
+    ['us-east-1', 'aws'],
+    ['il-central-1', 'aws'],
+    ['us-gov-west-1', 'aws-us-gov'],
+    ['us-gov-east-1', 'aws-us-gov'],
+    ['cn-north-1', 'aws-cn'],
+    ['cn-northwest-1', 'aws-cn'],
+    ['us-iso-east-1', 'aws-iso'],
+    ['us-isob-east-1', 'aws-iso-b'],
+    ['eu-isoe-west-1', 'aws-iso-e'],
+    ['us-isof-south-1', 'aws-iso-f'],
+    ['eusc-de-east-1', 'aws-eusc'],
+    ['xx-unknown-9', 'aws'],
+  ])('%s is in %s', (region, partition) => {
+    expect(partitionOf(region)).toBe(partition);
+  });
+
+  it('names that partition in every ARN of both documents', () => {
+    const text = JSON.stringify(roleDocuments('aws-us-gov'));
+    expect(text).not.toContain('arn:aws:');
+    expect(text).toContain('"arn:aws-us-gov:ec2:*:*:instance/*"');
   });
 });
