@@ -81,6 +81,11 @@ export class Output {
     if (!this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
+  /** A note that matters to scripts too: on stderr also with --json (where it is in `notes` as well). */
+  note(message: string): void {
+    this.io.stderr.write(`${this.err.dim('note:')} ${printable(message, MESSAGE_LIMIT)}\n`);
+  }
+
   /**
    * Progress: one ora spinner line on an interactive stderr, its text replaced at each step and
    * cleared on stop (a step is not a result, so nothing is left behind); otherwise silent unless

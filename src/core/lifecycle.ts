@@ -271,8 +271,9 @@ export async function openGrant(input: OpenGrantInput, deps: RequestDeps): Promi
 
   if (live && (input.reuse || Date.parse(live.expiresAt) >= wanted.getTime())) {
     const known = await ledger.get(live.grantId).catch(() => undefined);
-    const grant =
-      known && known.expiresAt === live.expiresAt ? known : recordOf(live, target, provider, now.toISOString());
+    // The ledger's copy when it is this grant as the cloud has it (EC2 keeps whole seconds).
+    const same = known && Math.abs(Date.parse(known.expiresAt) - Date.parse(live.expiresAt)) < 1000;
+    const grant = same ? known : recordOf(live, target, provider, now.toISOString());
     return {
       grant,
       target,

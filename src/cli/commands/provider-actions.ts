@@ -166,7 +166,7 @@ const CI_NOTE =
 function renderGrant(session: Session, result: RequestResult, notes: string[] = []): void {
   const { out } = session;
   for (const warning of result.warnings) out.warn(warning);
-  for (const note of notes) out.info(`note: ${note}`);
+  for (const note of notes) out.note(note);
   const { grant, outcome } = result;
   const report = { ...result.report, notes: [...result.report.notes, ...notes] };
   const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - Date.now()) / 1000));

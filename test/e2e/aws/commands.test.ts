@@ -34,9 +34,9 @@ let web: { id: string; app: string };
 let db: string;
 let before: unknown;
 
-async function jit(args: string[]) {
+async function jit(args: string[], extraEnv: Record<string, string> = {}) {
   const result = await runBin([...args, '--json'], {
-    env: { ...baseEnv(config.dir), ...AWS, AWS_ENDPOINT_URL: proxy.url },
+    env: { ...baseEnv(config.dir), ...AWS, AWS_ENDPOINT_URL: proxy.url, ...extraEnv },
   });
   return { ...result, json: result.stdout ? JSON.parse(result.stdout) : undefined };
 }
@@ -140,10 +140,16 @@ describe('jit on AWS, end to end', () => {
     const rules = await ingress(jitGroup);
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatch(new RegExp(`^tcp 22 81\\.2\\.69\\.77/32 jit-access v1 grant=${grantId} expires=`));
-    const again = await jit(['request', 'web01', '-p', '22', '-d', '1h', '--source', '81.2.69.77']);
-    expect(again.json).toMatchObject({ extended: true, grant: { id: grantId } });
+    // In a CI job, where the scheduler ends with the job, the request says so in its notes.
+    const again = await jit(['request', 'web01', '-p', '22', '-d', '1h', '--source', '81.2.69.77'], { CI: 'true' });
+    expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { id: grantId } });
+    expect(again.json.notes.join(' ')).toMatch(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/);
+    expect(again.stderr).toContain('note: In CI the background scheduler ends with the job');
     expect(await ingress(jitGroup)).toHaveLength(1);
     expect(Date.parse(again.json.grant.expiresAt)).toBeGreaterThan(Date.parse(first.json.grant.expiresAt));
+    const shorter = await jit(['request', 'web01', '-p', '22', '-d', '10m', '--source', '81.2.69.77']);
+    expect(shorter.json).toMatchObject({ outcome: 'unchanged', extended: false, changes: [], grant: { id: grantId } });
+    expect(shorter.json.grant.expiresAt).toBe(again.json.grant.expiresAt);
   });
 
   it('revoke <grant-id>: removes exactly that rule', async () => {
