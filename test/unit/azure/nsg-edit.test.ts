@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { planAllowPriority, planDenyPriority } from '../../../src/core/nsg/plan.js';
 import type { NsgRule } from '../../../src/core/nsg/types.js';
-import { backoffMs, choosePriority } from '../../../src/clouds/azure/nsg-edit.js';
+import { choosePriority } from '../../../src/clouds/azure/nsg-edit.js';
+import { backoffMs } from '../../../src/clouds/azure/write-retry.js';
 
 const rule = (name: string, priority: number, access: 'Allow' | 'Deny', source: string): NsgRule => ({
   name,
