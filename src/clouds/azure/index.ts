@@ -107,15 +107,17 @@ class LazySession implements AzureSession {
     // Plain REST calls (locks, the tags API) go through the network client's pipeline: the same
     // credential and scope, TLS settings, retry policy and user agent as every SDK call.
     const send: ArmSend = async (request) => {
-      const url = 'nextLink' in request ? new URL(request.nextLink) : new URL(`${endpoint.replace(/\/+$/, '')}${request.path}`);
-      if (!('nextLink' in request)) for (const [name, value] of Object.entries(request.query)) url.searchParams.set(name, value);
-      const body = 'nextLink' in request ? undefined : request.body;
+      const next = 'nextLink' in request ? request.nextLink : undefined;
+      const call = 'nextLink' in request ? undefined : request;
+      // A nextLink is absolute and keeps its query (api-version included), as ARM returns it.
+      const url = new URL(next ?? `${endpoint.replace(/\/+$/, '')}${call?.path ?? ''}`);
+      for (const [name, value] of Object.entries(call?.query ?? {})) url.searchParams.set(name, value);
       const response = await network.sendRequest(
         createPipelineRequest({
           url: url.toString(),
-          method: 'nextLink' in request ? 'GET' : request.method,
+          method: call?.method ?? 'GET',
           headers: createHttpHeaders({ accept: 'application/json', 'content-type': 'application/json' }),
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          ...(call?.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
         }),
       );
       const parsed = parseJson(response.bodyAsText);

@@ -95,7 +95,8 @@ export interface LockRecord {
   name: string;
   /** The id of what the lock is on: `/subscriptions/…`, `…/resourceGroups/rg` or a resource id. */
   scope: string;
-  level: 'CanNotDelete' | 'ReadOnly';
+  /** ManagementLockLevel: `NotSpecified` blocks nothing. */
+  level: 'CanNotDelete' | 'ReadOnly' | 'NotSpecified';
   notes?: string;
 }
 
@@ -598,7 +599,9 @@ export class ArmState {
   lockBlocking(path: string, method: string): LockRecord | undefined {
     const verb = method.toUpperCase();
     if (verb !== 'DELETE' && verb !== 'PUT' && verb !== 'PATCH') return undefined;
-    return this.locksAt(path, true).find((lock) => verb === 'DELETE' || lock.level === 'ReadOnly');
+    return this.locksAt(path, true).find(
+      (lock) => (verb === 'DELETE' && lock.level !== 'NotSpecified') || lock.level === 'ReadOnly',
+    );
   }
 
   // ---- network security groups and their rules -------------------------------------------------

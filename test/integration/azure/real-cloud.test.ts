@@ -74,12 +74,29 @@ describe('management locks: never open what cannot be closed', () => {
     expect(tagsOfVm()).toEqual({ owner: 'ops' });
   });
 
-  it('a lock on another resource group does not stop enable', async () => {
+  it('a lock on another resource group, or one that blocks nothing (NotSpecified), does not stop enable', async () => {
     seedVm01(h.emu);
     h.emu.state.addLock('/subscriptions/' + SUB + '/resourceGroups/rg-other', 'elsewhere', 'CanNotDelete');
+    h.emu.state.addLock(RG_ID, 'informational', 'NotSpecified');
     const { provider, target } = await resolved();
     await provider.enable(target, SSH, ENABLE);
     expect(jitRules(NIC_NSG, 'jit-deny-')).toHaveLength(1);
+  });
+
+  it('reads every page of the locks list: a blocking lock on the second page still refuses', async () => {
+    seedVm01(h.emu);
+    h.emu.options.pageSize = 1;
+    h.emu.state.addLock(`/subscriptions/${SUB}`, 'informational', 'NotSpecified');
+    h.emu.state.addLock(RG_ID, 'keep-network', 'CanNotDelete');
+    const { provider, target } = await resolved();
+    const error = await provider.enable(target, SSH, ENABLE).catch((e: unknown) => e);
+    h.emu.options.pageSize = 100;
+    expect(error).toMatchObject({ code: 'JIT_AZURE_SCOPE_LOCKED' });
+    expect(h.emu.requests({ pathIncludes: `${NIC_NSG}/providers/Microsoft.Authorization/locks` }).map((e) => e.query.$skiptoken)).toEqual([
+      undefined,
+      '1',
+    ]);
+    expect(jitRules(NIC_NSG, 'jit-deny-')).toEqual([]);
   });
 
   it('403 on reading locks: refuses with exit 4 naming Microsoft.Authorization/locks/read, before any write', async () => {
