@@ -1,10 +1,11 @@
 // The unavoidable ARM calls of one `jit request` on a VM with one NIC and two NSGs, made as fast as
 // the SDK allows and nothing else: token (via az), list VMs to find it, its NIC, the subnet and both
-// NSGs (in parallel where independent), then the allow rule PUT on both NSGs in parallel, awaited
-// to completion. The bench compares a whole `jit request` process against this whole process. The
+// NSGs (in parallel where independent), the management locks on both NSGs (jit must know no lock
+// would keep it from deleting what it writes), then the allow rule PUT on both NSGs in parallel,
+// awaited to completion. The bench compares a whole `jit request` process against this whole process. The
 // clients come from the same build-time bundle jit loads, so the ratio measures jit's own overhead.
 import { AzureCliCredential } from '@azure/identity';
-import { ComputeManagementClient, NetworkManagementClient } from '../dist/clouds/azure/sdk.js';
+import { ComputeManagementClient, createPipelineRequest, NetworkManagementClient } from '../dist/clouds/azure/sdk.js';
 
 const [endpoint, subscription, vmName, source, priority] = process.argv.slice(2);
 const credential = new AzureCliCredential();
@@ -27,6 +28,16 @@ const [nicNsg, subnet] = await Promise.all([
   network.subnets.get(subnetParts[4], subnetParts[8], subnetParts[10]),
 ]);
 const subnetNsg = await getNsg(subnet.networkSecurityGroup.id);
+await Promise.all(
+  [nicNsg, subnetNsg].map((nsg) =>
+    network.sendRequest(
+      createPipelineRequest({
+        url: `${endpoint}${nsg.id}/providers/Microsoft.Authorization/locks?api-version=2016-09-01&$filter=atScope()`,
+        method: 'GET',
+      }),
+    ),
+  ),
+);
 const rule = {
   priority: Number(priority),
   direction: 'Inbound',

@@ -100,6 +100,25 @@ export function hostPrefix(address: string): Prefix {
   return { ...parsed, length, cidr: `${parsed.address}/${length}` };
 }
 
+/** An address as its host prefix, or a CIDR block as its prefix: a VM's private address may be either. */
+export function addressOrPrefix(text: string): Prefix {
+  return text.includes('/') ? parsePrefix(text, 'Address') : hostPrefix(text);
+}
+
+/**
+ * The block `address/length` (host bits cleared), as a cloud reports an address block it allocated;
+ * undefined when the address or the length is not valid. A full-length block is the address itself.
+ */
+export function tryAddressBlock(address: string, length: number): Prefix | undefined {
+  const addr = parseAddress(address.trim());
+  if (!addr) return undefined;
+  const family = familyOf(addr);
+  const max = family === 4 ? 32 : 128;
+  if (!Number.isInteger(length) || length < 0 || length > max) return undefined;
+  const network = networkAddress(addr, length).toString();
+  return { family, address: network, length, cidr: `${network}/${length}` };
+}
+
 /** Whether `inner` lies wholly inside `outer` (same family, at least as long, same network bits). */
 export function prefixContains(outer: Prefix, inner: Prefix): boolean {
   if (outer.family !== inner.family || inner.length < outer.length) return false;

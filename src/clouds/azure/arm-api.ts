@@ -3,23 +3,68 @@
  * through `toJitError` (errors.ts), so nothing above this file sees an SDK error or class. The model
  * types are the SDKs' own (type-only imports: nothing is loaded at run time from here).
  *
- * Long-running operations (rule PUT/DELETE, the VM tag PATCH) are awaited to completion (SPEC §4).
+ * Long-running operations (rule PUT/DELETE) are awaited to completion.
  * `updateIntervalInMs` only applies when ARM sends no usable Retry-After: core-lro ignores
  * `Retry-After: 0` and would otherwise wait its 2 s default between polls
  * (@azure/core-lro `poller/poller.js`, `http/operation.js`).
+ *
+ * Two APIs have no client in the two SDKs and are plain REST, sent through the network client's own
+ * pipeline (the same credential, TLS settings and retries) by `send`:
+ * - management locks, `GET {scope}/providers/Microsoft.Authorization/locks?$filter=atScope()`
+ *   (api-version 2016-09-01, ManagementLocks_ListAtResourceLevel / ListByScope: `{value: [{id, name,
+ *   properties: {level, notes}}], nextLink}`; atScope() returns the locks on the scope and above it);
+ * - the tags API, `PATCH {resourceId}/providers/Microsoft.Resources/tags/default` with `{operation:
+ *   'Merge'|'Delete', properties: {tags}}` (Tags_UpdateAtScope, api-version 2021-04-01, which answers
+ *   200 synchronously). It needs only Microsoft.Resources/tags/write, and unlike a VM PATCH it is not
+ *   checked against the VM's linked resources (LinkedAuthorizationFailed, Azure/azure-cli#28742).
  */
 import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
 import type {
   NetworkInterface,
+  NetworkInterfaceIPConfiguration,
   NetworkManagementClient,
   NetworkSecurityGroup,
   PublicIPAddress,
+  RouteTable,
   SecurityRule,
   VirtualNetwork,
 } from '@azure/arm-network';
 import { type CallContext, toJitError } from './errors.js';
 
-export type { NetworkInterface, NetworkSecurityGroup, PublicIPAddress, SecurityRule, VirtualMachine, VirtualNetwork };
+export type {
+  NetworkInterface,
+  NetworkInterfaceIPConfiguration,
+  NetworkSecurityGroup,
+  PublicIPAddress,
+  RouteTable,
+  SecurityRule,
+  VirtualMachine,
+  VirtualNetwork,
+};
+
+/** A plain ARM request: `path` from `/subscriptions/…`, the api-version and any other query in `query`. */
+export interface ArmRequest {
+  method: 'GET' | 'PATCH';
+  path: string;
+  query: Record<string, string>;
+  body?: unknown;
+}
+
+/**
+ * Sends an ArmRequest (or a `nextLink` URL) and resolves with the parsed JSON body; an error answer
+ * rejects with an error shaped like the SDKs' RestError (`statusCode`, `code`), so errors.ts maps it.
+ */
+export type ArmSend = (request: ArmRequest | { nextLink: string }) => Promise<unknown>;
+
+/** A lock as ARM lists it; fields are checked before use (locks.ts). */
+export interface RawLock {
+  id?: unknown;
+  name?: unknown;
+  properties?: { level?: unknown; notes?: unknown };
+}
+
+const LOCKS_API_VERSION = '2016-09-01';
+const TAGS_API_VERSION = '2021-04-01';
 
 /** Between polls of a long-running operation when ARM does not say; a second keeps `jit request` snappy. */
 const LRO_POLL_MS = 1000;
@@ -29,12 +74,18 @@ export interface AzureApi {
   listVms(): Promise<VirtualMachine[]>;
   /** With `instanceView`, ARM adds the power state (`$expand=instanceView`) in the same call. */
   getVm(resourceGroup: string, name: string, options: { instanceView: boolean }): Promise<VirtualMachine>;
-  /** Replaces the VM's whole tag set (ARM PATCH semantics: `tags` is not merged). */
-  setVmTags(resourceGroup: string, name: string, tags: Record<string, string>, etag?: string): Promise<void>;
+  /** Adds or overwrites these tags on a resource, leaving its others alone (tags API, `Merge`). */
+  mergeTags(resourceId: string, tags: Record<string, string>): Promise<void>;
+  /** Removes these name/value pairs from a resource's tags (tags API, `Delete`). */
+  deleteTags(resourceId: string, tags: Record<string, string>): Promise<void>;
+  /** The management locks on `scopeId` and every scope above it (its resource group, its subscription). */
+  listLocks(scopeId: string): Promise<RawLock[]>;
   getNic(resourceGroup: string, name: string): Promise<NetworkInterface>;
   listNics(): Promise<NetworkInterface[]>;
   getVnet(resourceGroup: string, name: string): Promise<VirtualNetwork>;
   listVnets(): Promise<VirtualNetwork[]>;
+  getRouteTable(resourceGroup: string, name: string): Promise<RouteTable>;
+  listRouteTables(): Promise<RouteTable[]>;
   getPublicIp(resourceGroup: string, name: string): Promise<PublicIPAddress>;
   getNsg(resourceGroup: string, name: string): Promise<NetworkSecurityGroup>;
   listNsgs(): Promise<NetworkSecurityGroup[]>;
@@ -46,6 +97,7 @@ export interface AzureApi {
 export interface ArmClients {
   network: NetworkManagementClient;
   compute: ComputeManagementClient;
+  send: ArmSend;
 }
 
 async function guard<T>(context: CallContext, call: () => Promise<T>): Promise<T> {
@@ -62,7 +114,14 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-export function createAzureApi({ network, compute }: ArmClients, subscriptionId: string): AzureApi {
+export function createAzureApi({ network, compute, send }: ArmClients, subscriptionId: string): AzureApi {
+  const patchTags = (resourceId: string, operation: 'Merge' | 'Delete', tags: Record<string, string>) =>
+    send({
+      method: 'PATCH',
+      path: `${resourceId}/providers/Microsoft.Resources/tags/default`,
+      query: { 'api-version': TAGS_API_VERSION },
+      body: { operation, properties: { tags } },
+    });
   const vmContext = (name: string, resourceGroup?: string): CallContext => ({
     action: `reading VM ${name}`,
     vm: { name, subscriptionId, ...(resourceGroup !== undefined ? { resourceGroup } : {}) },
@@ -75,14 +134,29 @@ export function createAzureApi({ network, compute }: ArmClients, subscriptionId:
       guard(vmContext(name, resourceGroup), () =>
         compute.virtualMachines.get(resourceGroup, name, instanceView ? { expand: 'instanceView' } : {}),
       ),
-    setVmTags: (resourceGroup, name, tags, etag) =>
-      guard({ action: `updating the tags of VM ${name}` }, async () => {
-        await compute.virtualMachines.update(
-          resourceGroup,
-          name,
-          { tags },
-          { updateIntervalInMs: LRO_POLL_MS, ...(etag !== undefined ? { ifMatch: etag } : {}) },
-        );
+    mergeTags: (resourceId, tags) =>
+      guard({ action: `setting tags on ${resourceId}` }, async () => {
+        await patchTags(resourceId, 'Merge', tags);
+      }),
+    deleteTags: (resourceId, tags) =>
+      guard({ action: `removing tags from ${resourceId}` }, async () => {
+        await patchTags(resourceId, 'Delete', tags);
+      }),
+    listLocks: (scopeId) =>
+      guard({ action: `reading the management locks that apply to ${scopeId}` }, async () => {
+        const locks: RawLock[] = [];
+        let page: unknown = await send({
+          method: 'GET',
+          path: `${scopeId}/providers/Microsoft.Authorization/locks`,
+          query: { 'api-version': LOCKS_API_VERSION, $filter: 'atScope()' },
+        });
+        for (let pages = 0; pages < 100; pages++) {
+          const { value, nextLink } = (page ?? {}) as { value?: unknown; nextLink?: unknown };
+          if (Array.isArray(value)) locks.push(...(value as RawLock[]));
+          if (typeof nextLink !== 'string' || nextLink === '') break;
+          page = await send({ nextLink });
+        }
+        return locks;
       }),
     getNic: (resourceGroup, name) =>
       guard({ action: `reading network interface ${name}` }, () => network.networkInterfaces.get(resourceGroup, name)),
@@ -90,6 +164,9 @@ export function createAzureApi({ network, compute }: ArmClients, subscriptionId:
     getVnet: (resourceGroup, name) =>
       guard({ action: `reading virtual network ${name}` }, () => network.virtualNetworks.get(resourceGroup, name)),
     listVnets: () => guard({ action: 'listing virtual networks' }, () => collect(network.virtualNetworks.listAll())),
+    getRouteTable: (resourceGroup, name) =>
+      guard({ action: `reading route table ${name}` }, () => network.routeTables.get(resourceGroup, name)),
+    listRouteTables: () => guard({ action: 'listing route tables' }, () => collect(network.routeTables.listAll())),
     getPublicIp: (resourceGroup, name) =>
       guard({ action: `reading public IP address ${name}` }, () => network.publicIPAddresses.get(resourceGroup, name)),
     getNsg: (resourceGroup, name) =>

@@ -10,6 +10,13 @@
  * - A long-running operation that ends `Failed` is a plain `Error` whose message is
  *   "The long-running operation has failed. <code>. <message>" (@azure/core-lro
  *   `poller/operation.js`, `processOperationStatus`): the code is parsed out of the text.
+ * - One that ends `Canceled` is a bare `Error("Operation was canceled")` (core-lro `poller/poller.js`):
+ *   Azure cancels a write superseded by another one to the same resource
+ *   (CanceledAndSupersededDueToAnotherOperation, Azure/azure-cli#21156). It becomes the code `Canceled`,
+ *   a lost race like SecurityRuleConflict.
+ * - A write under a management lock is 409 `ScopeLocked` ("The scope … cannot perform delete operation
+ *   because following scope(s) are locked: …", Azure/azure-cli#16958, #20232): its own error, never a
+ *   conflict to retry, since waiting does not lift a lock.
  * - Credential failures are @azure/identity errors named CredentialUnavailableError,
  *   AggregateAuthenticationError (DefaultAzureCredential's chain), AuthenticationRequiredError or
  *   AuthenticationError; they reach us unchanged through the bearer-token policy.
@@ -36,6 +43,7 @@ export interface CallContext {
 }
 
 const LRO_FAILED = /^The long-running operation has failed\. ([^.\s]+)\. ([\s\S]*)$/;
+const LRO_CANCELED = 'Operation was canceled';
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'REQUEST_SEND_ERROR']);
 const CREDENTIAL_UNAVAILABLE = new Set(['CredentialUnavailableError', 'AggregateAuthenticationError', 'AuthenticationRequiredError']);
 
@@ -45,7 +53,14 @@ const CREDENTIAL_UNAVAILABLE = new Set(['CredentialUnavailableError', 'Aggregate
  * or 429 RetryableError; an If-Match that lost a race is 412. None is retried by the SDK (only 408,
  * 429 with a retry header, and 5xx are), so jit retries them itself, on a fresh read.
  */
-const CONFLICT_CODES = new Set(['SecurityRuleConflict', 'AnotherOperationInProgress', 'RetryableError', 'Conflict', 'PreconditionFailed']);
+const CONFLICT_CODES = new Set([
+  'SecurityRuleConflict',
+  'AnotherOperationInProgress',
+  'RetryableError',
+  'Conflict',
+  'PreconditionFailed',
+  'Canceled',
+]);
 
 const ROLE_HINT = '`jit role --cloud azure` prints the custom role jit needs; an admin can assign it on the VM\'s resource group.';
 const SIGN_IN_HINT =
@@ -76,6 +91,9 @@ export function armFailureOf(error: unknown): ArmFailure | undefined {
       message: error.message,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     };
+  }
+  if (error.message === LRO_CANCELED) {
+    return { code: 'Canceled', message: 'Azure cancelled the operation: another write to the same resource superseded it.' };
   }
   const lro = LRO_FAILED.exec(error.message);
   if (lro) return { code: lro[1] ?? 'Failed', message: lro[2] ?? '' };
@@ -134,6 +152,12 @@ function mapFailure(failure: ArmFailure, context: CallContext, cause: unknown): 
     return new ProviderError('JIT_TARGET_NOT_FOUND', `There is no VM ${vm.name} in ${where}.`, {
       ...options,
       hint: 'Check the name, --resource-group and --subscription (`jit config list` shows the defaults).',
+    });
+  }
+  if (code === 'ScopeLocked') {
+    return new ProviderError('JIT_AZURE_SCOPE_LOCKED', `A management lock stopped jit while ${context.action}: ${failure.message}`, {
+      ...options,
+      hint: 'A lock blocks deletes (CanNotDelete) or every write (ReadOnly) under its scope. Ask its owner to remove it (`az lock list` shows it), then run the command again; a rule jit could not delete stays open until then.',
     });
   }
   if (CONFLICT_CODES.has(code) || failure.status === 409 || failure.status === 412) {
@@ -205,6 +229,7 @@ export function retryAfterMsOf(error: unknown): number | undefined {
 /** A write that lost a race with another writer, or was throttled: worth a fresh read and a retry. */
 export function isRetryableWrite(error: unknown): boolean {
   const code = armCodeOf(error);
+  if (code === 'ScopeLocked') return false;
   const status = statusOf(error);
   return (code !== undefined && CONFLICT_CODES.has(code)) || status === 409 || status === 412 || status === 429;
 }

@@ -21,10 +21,22 @@ interface PathResult {
 }
 
 function assessPaths(network: VmNetwork, ports: readonly PortRange[], grantSources: readonly string[]): PathResult[] {
-  const groups = new Map<string, { nsgIds: string[]; destinations: string[]; vnetPrefixes: Set<string> }>();
+  interface Group {
+    nsgIds: string[];
+    destinations: string[];
+    vnetPrefixes: Set<string>;
+    broadVirtualNetwork: boolean;
+  }
+  const groups = new Map<string, Group>();
   for (const path of network.paths) {
-    const key = path.nsgIds.map(idKey).join('|');
-    const group = groups.get(key) ?? { nsgIds: path.nsgIds, destinations: [], vnetPrefixes: new Set<string>() };
+    // Paths whose `VirtualNetwork` tag differs (a route table's default route) are assessed apart.
+    const key = `${path.nsgIds.map(idKey).join('|')}|${path.broadVirtualNetwork ? 'broad' : ''}`;
+    const group = groups.get(key) ?? {
+      nsgIds: path.nsgIds,
+      destinations: [],
+      vnetPrefixes: new Set<string>(),
+      broadVirtualNetwork: path.broadVirtualNetwork,
+    };
     group.destinations.push(path.address);
     for (const prefix of path.vnetPrefixes) group.vnetPrefixes.add(prefix);
     groups.set(key, group);
@@ -45,6 +57,7 @@ function assessPaths(network: VmNetwork, ports: readonly PortRange[], grantSourc
       destinations: group.destinations,
       activeGrantSources: grantSources,
       vnetPrefixes: [...group.vnetPrefixes],
+      broadVirtualNetwork: group.broadVirtualNetwork,
     });
     return { destinations: group.destinations, ports: result, names };
   });

@@ -14,12 +14,12 @@
  */
 import { AuthError } from '../../core/errors.js';
 import type { CloudProvider, ProviderContext } from '../../core/ports.js';
-import { type AzureApi, createAzureApi } from './arm-api.js';
+import { type ArmSend, type AzureApi, createAzureApi } from './arm-api.js';
 import { type AzureCloud, azureCloud, cliSubscription } from './environment.js';
 import { toJitError } from './errors.js';
 import { SharedTokenCredential } from './identity.js';
 import { AzureProvider, type AzureSession } from './provider.js';
-import type { EditRuntime } from './nsg-edit.js';
+import type { EditRuntime } from './write-retry.js';
 
 /** Pipeline options for both clients; tests pass the emulator's CA and fast retries. */
 export interface AzurePipelineOptions {
@@ -86,10 +86,8 @@ class LazySession implements AzureSession {
   }
 
   private async buildApi(subscriptionId: string): Promise<AzureApi> {
-    const [{ NetworkManagementClient, ComputeManagementClient }, credential] = await Promise.all([
-      import('./sdk.js'),
-      this.getCredential(),
-    ]);
+    const [sdk, credential] = await Promise.all([import('./sdk.js'), this.getCredential()]);
+    const { NetworkManagementClient, ComputeManagementClient, createHttpHeaders, createPipelineRequest } = sdk;
     const { resourceManager: endpoint, scope } = this.cloud;
     // arm-network (core-client) takes `credentialScopes`; arm-compute (TypeSpec) takes
     // `credentials.scopes`; both build request URLs from `endpoint` (ARM emulator SPEC, verified
@@ -106,7 +104,43 @@ class LazySession implements AzureSession {
       userAgentOptions: USER_AGENT,
       ...this.pipeline,
     });
-    return createAzureApi({ network, compute }, subscriptionId);
+    // Plain REST calls (locks, the tags API) go through the network client's pipeline: the same
+    // credential and scope, TLS settings, retry policy and user agent as every SDK call.
+    const send: ArmSend = async (request) => {
+      const next = 'nextLink' in request ? request.nextLink : undefined;
+      const call = 'nextLink' in request ? undefined : request;
+      // A nextLink is absolute and keeps its query (api-version included), as ARM returns it.
+      const url = new URL(next ?? `${endpoint.replace(/\/+$/, '')}${call?.path ?? ''}`);
+      for (const [name, value] of Object.entries(call?.query ?? {})) url.searchParams.set(name, value);
+      const response = await network.sendRequest(
+        createPipelineRequest({
+          url: url.toString(),
+          method: call?.method ?? 'GET',
+          headers: createHttpHeaders({ accept: 'application/json', 'content-type': 'application/json' }),
+          ...(call?.body !== undefined ? { body: JSON.stringify(call.body) } : {}),
+        }),
+      );
+      const parsed = parseJson(response.bodyAsText);
+      if (response.status < 400) return parsed;
+      const { code, message } = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error ?? {};
+      // Shaped like the SDKs' RestError, which errors.ts recognises by name, statusCode and code.
+      throw Object.assign(new Error(typeof message === 'string' ? message : `HTTP ${response.status}`), {
+        name: 'RestError',
+        statusCode: response.status,
+        ...(typeof code === 'string' ? { code } : {}),
+        response: { headers: response.headers },
+      });
+    };
+    return createAzureApi({ network, compute, send }, subscriptionId);
+  }
+}
+
+function parseJson(text: string | null | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -4,17 +4,20 @@
  * `VirtualNetwork` tag), the public addresses, and a snapshot of every NSG's rules.
  *
  * Reads go out as soon as what they depend on is known: every NIC at once, then each NIC's NSG,
- * virtual network and public IP at once, then each subnet's NSG as soon as its VNet arrives. One
+ * virtual network and public IP at once, then each subnet's NSG and route table as soon as its VNet
+ * arrives. One
  * GET per resource, however many addresses share it. The virtual network is read rather than the
  * subnet: the same single GET carries the subnet's NSG and the VNet's address prefixes.
  */
 import { ProviderError } from '../../core/errors.js';
-import { tryParseAddress } from '../../core/prefix.js';
+import { tryAddressBlock, tryParseAddress } from '../../core/prefix.js';
 import type {
   AzureApi,
   NetworkInterface,
   NetworkSecurityGroup,
+  NetworkInterfaceIPConfiguration,
   PublicIPAddress,
+  RouteTable,
   SecurityRule,
   VirtualMachine,
   VirtualNetwork,
@@ -30,11 +33,19 @@ export interface NsgSnapshot {
 }
 
 export interface AddressPath {
+  /** A private address, or a CIDR block for an IP configuration that holds a prefix. */
   address: string;
   family: 4 | 6;
   /** NSG ids in evaluation order: the subnet's, then the NIC's (a level without an NSG is left out). */
   nsgIds: string[];
   vnetPrefixes: string[];
+  /**
+   * The subnet's route table sends this family's default route (0.0.0.0/0, ::/0) to a virtual
+   * appliance. Azure then adds it to the `VirtualNetwork` service tag, which so covers every address
+   * (Learn "service-tags-overview": VirtualNetwork includes "address prefixes used on user-defined
+   * routes"; observed as 0.0.0.0/0 in the tag: codewithme.cloud "Azure NSG VirtualNetwork Tag", 2019).
+   */
+  broadVirtualNetwork: boolean;
 }
 
 export interface VmNetwork {
@@ -43,7 +54,6 @@ export interface VmNetwork {
   subscriptionId: string;
   resourceGroup: string;
   tags: Record<string, string>;
-  etag?: string;
   state?: string;
   paths: AddressPath[];
   publicAddresses: string[];
@@ -57,6 +67,7 @@ export interface NetworkLookup {
   vnet(id: string): Promise<VirtualNetwork | undefined>;
   publicIp(id: string): Promise<PublicIPAddress | undefined>;
   nsg(id: string): Promise<NetworkSecurityGroup | undefined>;
+  routeTable(id: string): Promise<RouteTable | undefined>;
 }
 
 export function snapshotOf(nsg: NetworkSecurityGroup): NsgSnapshot {
@@ -91,6 +102,7 @@ export function getLookup(apiFor: (subscriptionId: string) => Promise<AzureApi>)
     vnet: memo(async (id) => (await apiFor(id.subscriptionId)).getVnet(id.resourceGroup, id.name)),
     publicIp: memo(async (id) => (await apiFor(id.subscriptionId)).getPublicIp(id.resourceGroup, id.name)),
     nsg: memo(async (id) => (await apiFor(id.subscriptionId)).getNsg(id.resourceGroup, id.name)),
+    routeTable: memo(async (id) => (await apiFor(id.subscriptionId)).getRouteTable(id.resourceGroup, id.name)),
   };
 }
 
@@ -99,17 +111,20 @@ export function listLookup(lists: {
   nics: NetworkInterface[];
   vnets: VirtualNetwork[];
   nsgs: NetworkSecurityGroup[];
+  routeTables: RouteTable[];
 }): NetworkLookup {
   const index = <T extends { id?: string }>(items: T[]) =>
     new Map(items.flatMap((item) => (item.id ? [[idKey(item.id), item] as const] : [])));
   const nics = index(lists.nics);
   const vnets = index(lists.vnets);
   const nsgs = index(lists.nsgs);
+  const routeTables = index(lists.routeTables);
   return {
     nic: async (id) => nics.get(idKey(id)),
     vnet: async (id) => vnets.get(idKey(id)),
     publicIp: async () => undefined,
     nsg: async (id) => nsgs.get(idKey(id)),
+    routeTable: async (id) => routeTables.get(idKey(id)),
   };
 }
 
@@ -122,6 +137,31 @@ interface ConfigPath extends AddressPath {
   publicIp: Promise<PublicIPAddress | undefined> | undefined;
 }
 
+/**
+ * The configuration's private address, or its block: an IP configuration may hold a prefix, given as
+ * `"privateIPAddress": "172.20.2.16/28"` with `privateIPAddressPrefixLength: 28` (REST spec example
+ * NetworkInterfaceGet.json, 2024-05-01; "It can be a single IP address or a CIDR block").
+ */
+function privateAddressOf(config: NetworkInterfaceIPConfiguration): { address: string; family: 4 | 6 } | undefined {
+  const text = config.privateIPAddress?.trim();
+  if (!text) return undefined;
+  const [base = '', lengthText] = text.split('/');
+  const length = lengthText !== undefined ? Number(lengthText) : config.privateIPAddressPrefixLength;
+  const single = tryParseAddress(base);
+  if (!single) return undefined;
+  if (length === undefined || length === (single.family === 4 ? 32 : 128)) return single;
+  const block = tryAddressBlock(base, length);
+  return block && { address: block.cidr, family: block.family };
+}
+
+/** Whether a route table sends the default route of `family` to a virtual appliance. */
+function defaultRouteToAppliance(table: RouteTable | undefined, family: 4 | 6): boolean {
+  const defaultRoute = family === 4 ? '0.0.0.0/0' : '::/0';
+  return (table?.routes ?? []).some(
+    (route) => route.addressPrefix?.trim() === defaultRoute && route.nextHopType?.toLowerCase() === 'virtualappliance',
+  );
+}
+
 async function nicPaths(lookup: NetworkLookup, nicId: string): Promise<ConfigPath[]> {
   const nic = await lookup.nic(nicId);
   if (!nic) return [];
@@ -129,20 +169,24 @@ async function nicPaths(lookup: NetworkLookup, nicId: string): Promise<ConfigPat
   if (nicNsgId) void lookup.nsg(nicNsgId);
   const configs = await Promise.all(
     (nic.ipConfigurations ?? []).map(async (config): Promise<ConfigPath | undefined> => {
-      const parsed = config.privateIPAddress ? tryParseAddress(config.privateIPAddress) : undefined;
+      const parsed = privateAddressOf(config);
       if (!parsed) return undefined;
       const publicIpId = config.publicIPAddress?.id;
       const publicIp = publicIpId ? lookup.publicIp(publicIpId) : undefined;
       const subnetId = config.subnet?.id;
       const subnetRef = subnetId ? tryParseArmId(subnetId) : undefined;
       const vnet = subnetRef ? await lookup.vnet(parentId(subnetRef)) : undefined;
-      const subnetNsgId = vnet?.subnets?.find((subnet) => sameId(subnet.id, subnetId))?.networkSecurityGroup?.id;
+      const subnet = vnet?.subnets?.find((candidate) => sameId(candidate.id, subnetId));
+      const subnetNsgId = subnet?.networkSecurityGroup?.id;
       if (subnetNsgId) void lookup.nsg(subnetNsgId);
+      const routeTableId = subnet?.routeTable?.id;
+      const routeTable = routeTableId ? await lookup.routeTable(routeTableId) : undefined;
       return {
         address: parsed.address,
         family: parsed.family,
         nsgIds: [subnetNsgId, nicNsgId].filter((id): id is string => id !== undefined),
         vnetPrefixes: [...(vnet?.addressSpace?.addressPrefixes ?? [])],
+        broadVirtualNetwork: defaultRouteToAppliance(routeTable, parsed.family),
         publicIp,
       };
     }),
@@ -174,7 +218,6 @@ export async function resolveNetwork(vm: VirtualMachine, lookup: NetworkLookup):
     subscriptionId: vmId.subscriptionId,
     resourceGroup: vmId.resourceGroup,
     tags: { ...(vm.tags ?? {}) },
-    ...(vm.etag ? { etag: vm.etag } : {}),
     ...(state ? { state } : {}),
     paths,
     publicAddresses: [...new Set(publicIps.map((ip) => ip?.ipAddress).filter((ip): ip is string => !!ip))],

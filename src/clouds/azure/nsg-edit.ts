@@ -3,10 +3,9 @@
  * rules, or one grant's allow rules) and a plan: given the NSG's current rules, what each owned
  * name should be (a rule, or nothing). It never touches a rule outside its names (SPEC §8).
  *
- * - Concurrent writers: ARM refuses a priority already taken with 400 SecurityRuleConflict, and a
- *   write racing another on the same NSG with 409 AnotherOperationInProgress or 429 RetryableError;
- *   the SDK retries none of these (only 408, 5xx and 429 with a retry header). The edit then re-reads
- *   the NSG, re-plans and tries again, up to MAX_ATTEMPTS with jittered exponential backoff.
+ * - Concurrent writers: a write that lost a race (a priority taken meanwhile, another write to the
+ *   same NSG, an operation Azure cancelled in favour of another) makes the edit re-read the NSG,
+ *   re-plan and try again, under the one retry policy of every ARM write (write-retry.ts).
  * - Rollback: the edit remembers its names as they were at the first read and the names it wrote; a
  *   caller whose later step fails (another NSG, the VM tag) calls `rollback()` to put them back
  *   (SPEC §8: "a failure half-way rolls back what was written").
@@ -15,13 +14,10 @@ import type { RuleChange } from '../../core/ports.js';
 import type { NsgRule } from '../../core/nsg/types.js';
 import type { PriorityPlan } from '../../core/nsg/plan.js';
 import type { AzureApi, SecurityRule } from './arm-api.js';
-import { isRetryableWrite, refusedBeforeWriting, retryAfterMsOf } from './errors.js';
+import { refusedBeforeWriting } from './errors.js';
 import type { NsgSnapshot } from './network.js';
 import { ruleSummary, sameRule, writableCopy } from './rules.js';
-
-export const MAX_ATTEMPTS = 8;
-const BACKOFF_BASE_MS = 100;
-const BACKOFF_CAP_MS = 3_000;
+import { type EditRuntime, realRuntime, retryWrite } from './write-retry.js';
 
 /** What each owned name (lower case) should be: the rule to write, or null for "no such rule". */
 export type DesiredRules = Map<string, (SecurityRule & { name: string }) | null>;
@@ -34,16 +30,6 @@ interface Op {
   name: string;
   rule?: SecurityRule & { name: string };
 }
-
-export interface EditRuntime {
-  sleep(ms: number): Promise<void>;
-  random(): number;
-}
-
-export const realRuntime: EditRuntime = {
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
 
 const lower = (name: string | undefined) => (name ?? '').toLowerCase();
 
@@ -84,11 +70,6 @@ function applyLocally(rules: SecurityRule[], op: Op): SecurityRule[] {
   return op.kind === 'put' && op.rule ? [...rest, op.rule] : rest;
 }
 
-export function backoffMs(attempt: number, random: () => number, retryAfterMs?: number): number {
-  const jitter = Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt) * random();
-  return Math.max(jitter, Math.min(retryAfterMs ?? 0, 30_000));
-}
-
 export class NsgEdit {
   private rules: SecurityRule[];
   /** The owned names as they were at the first read (a name absent here did not exist). */
@@ -126,21 +107,15 @@ export class NsgEdit {
     });
   }
 
-  /** Writes the plan, re-reading and re-planning after a conflict, at most MAX_ATTEMPTS times. */
+  /** Writes the plan, re-reading and re-planning after a lost race (write-retry.ts). */
   async apply(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (attempt > 0) {
-          const fresh = await this.api.getNsg(this.nsg.resourceGroup, this.nsg.name);
-          this.rules = [...(fresh.securityRules ?? [])];
-        }
-        for (const op of diff(this.rules, this.planner(this.rules, attempt))) await this.execute(op);
-        return;
-      } catch (error) {
-        if (!isRetryableWrite(error) || attempt + 1 >= MAX_ATTEMPTS) throw error;
-        await this.runtime.sleep(backoffMs(attempt, this.runtime.random, retryAfterMsOf(error)));
+    await retryWrite(this.runtime, async (attempt) => {
+      if (attempt > 0) {
+        const fresh = await this.api.getNsg(this.nsg.resourceGroup, this.nsg.name);
+        this.rules = [...(fresh.securityRules ?? [])];
       }
-    }
+      for (const op of diff(this.rules, this.planner(this.rules, attempt))) await this.execute(op);
+    });
   }
 
   /** Puts every owned name this edit wrote back as it was; returns the names it could not restore. */

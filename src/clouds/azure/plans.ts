@@ -44,13 +44,25 @@ function nsgRules(rules: readonly SecurityRule[], keep: (name: string) => boolea
     .filter((rule): rule is NsgRule => rule !== undefined);
 }
 
-function families(network: VmNetwork, nsg: NsgSnapshot): { family: Family; destinations: string[] }[] {
+/**
+ * The VM's addresses behind this NSG, by family. `broadVirtualNetwork` when some of them sit in a
+ * subnet whose default route goes to an appliance (network.ts): a `VirtualNetwork` Allow then lets the
+ * whole internet in, so the deny rule must go ahead of it.
+ */
+function families(
+  network: VmNetwork,
+  nsg: NsgSnapshot,
+): { family: Family; destinations: string[]; broadVirtualNetwork: boolean }[] {
   const paths = destinationsThrough(network, nsg.id);
   return ([4, 6] as const)
-    .map((family) => ({
-      family,
-      destinations: paths.filter((path) => path.family === family).map((path) => path.address),
-    }))
+    .map((family) => {
+      const ofFamily = paths.filter((path) => path.family === family);
+      return {
+        family,
+        destinations: ofFamily.map((path) => path.address),
+        broadVirtualNetwork: ofFamily.some((path) => path.broadVirtualNetwork),
+      };
+    })
     .filter((entry) => entry.destinations.length > 0);
 }
 
@@ -96,9 +108,10 @@ export function denyEdit(
     if (!policy) return desired;
     // jit's own deny rules are left out: a re-enable replaces them (planDenyPriority's contract).
     const occupied = nsgRules(rules, (name) => !owns(name));
-    for (const { family, destinations } of families(network, nsg)) {
+    for (const { family, destinations, broadVirtualNetwork } of families(network, nsg)) {
       for (const group of byProtocol(policy.ports)) {
-        const place = (taken: readonly NsgRule[]) => planDenyPriority(taken, { ports: group.ports, destinations });
+        const place = (taken: readonly NsgRule[]) =>
+          planDenyPriority(taken, { ports: group.ports, destinations, broadVirtualNetwork });
         const plan = choosePriority(occupied, place, attempt, random);
         if (!plan.ok) throw noSlot(nsg, plan, 'deny');
         const rule = ruleBody({
@@ -124,8 +137,11 @@ export function denyEdit(
 export function lockdownNotes(network: VmNetwork, nsg: NsgSnapshot, policy: Policy): string[] {
   const own = allDenyRuleNames(network);
   const rules = nsgRules(nsg.rules, (name) => !own.has(name) && !name.startsWith('jit-allow-'));
-  const destinations = destinationsThrough(network, nsg.id).map((path) => path.address);
-  return findCoveringAllows(rules, { ports: policy.ports, destinations }).map(({ rule, breadth }) =>
+  const paths = destinationsThrough(network, nsg.id);
+  const destinations = paths.map((path) => path.address);
+  const broadVirtualNetwork = paths.some((path) => path.broadVirtualNetwork);
+  const covering = findCoveringAllows(rules, { ports: policy.ports, destinations, broadVirtualNetwork });
+  return covering.map(({ rule, breadth }) =>
     breadth === 'narrow'
       ? `narrow rule ${nsg.name}/${rule.name} (priority ${rule.priority}) keeps working ahead of the lock-down`
       : `broad rule ${nsg.name}/${rule.name} (priority ${rule.priority}) now sits behind jit's deny rule and no longer lets the internet in`,

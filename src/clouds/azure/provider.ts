@@ -27,15 +27,17 @@ import { MANAGEMENT_PORTS } from '../../core/use-cases/scan.js';
 import type { AzureApi, SecurityRule, VirtualMachine } from './arm-api.js';
 import { idKey, parseArmId, tryParseArmId } from './arm-id.js';
 import type { AzureCloud } from './environment.js';
-import { isNotFound, isRetryableWrite, retryAfterMsOf } from './errors.js';
+import { isNotFound } from './errors.js';
 import { openManagementPorts, portExposure } from './exposure.js';
 import { requesterFromToken } from './identity.js';
 import { type AzureRuleRef, grantRulesInSubscription, grantRulesOnVm, grantsFrom, parseRuleRefs } from './grant-rules.js';
+import { requireNoBlockingLock } from './locks.js';
 import { getLookup, listLookup, type NsgSnapshot, requireSomeNsg, resolveNetwork, type VmNetwork } from './network.js';
-import { backoffMs, type EditRuntime, MAX_ATTEMPTS, NsgEdit, realRuntime } from './nsg-edit.js';
+import { NsgEdit } from './nsg-edit.js';
 import { allowEdit, denyEdit, lockdownNotes, type PlannedEdit } from './plans.js';
 import { roleDocuments } from './role.js';
 import { allDenyRuleNames, ruleSummary } from './rules.js';
+import { type EditRuntime, realRuntime, retryWrite } from './write-retry.js';
 
 /** What index.ts resolves once: where Azure is, who we are, and clients per subscription. */
 export interface AzureSession {
@@ -91,6 +93,7 @@ export class AzureProvider implements CloudProvider {
   async enable(target: TargetInfo, policy: Policy, options: EnableOptions): Promise<ChangeReport> {
     const network = await this.networkOf(target);
     requireSomeNsg(network);
+    await this.requireUnlocked(network);
     const planned = this.denyEdits(network, policy);
     const notes = [
       ...[...network.nsgs.values()].flatMap((nsg) => lockdownNotes(network, nsg, policy)),
@@ -114,6 +117,7 @@ export class AzureProvider implements CloudProvider {
   ): Promise<ChangeReport & { rules: unknown[] }> {
     const network = await this.networkOf(target);
     requireSomeNsg(network);
+    await this.requireUnlocked(network);
     const planned = [...network.nsgs.values()].flatMap((nsg) => {
       const plan = allowEdit(network, nsg, grant, this.runtime.random);
       return plan ? [{ nsg, plan }] : [];
@@ -194,13 +198,14 @@ export class AzureProvider implements CloudProvider {
 
   async scan(): Promise<ScanFinding[]> {
     const api = await this.session.api(await this.session.defaultSubscription());
-    const [vms, nics, vnets, nsgs] = await Promise.all([
+    const [vms, nics, vnets, nsgs, routeTables] = await Promise.all([
       api.listVms(),
       api.listNics(),
       api.listVnets(),
       api.listNsgs(),
+      api.listRouteTables(),
     ]);
-    const lookup = listLookup({ nics, vnets, nsgs });
+    const lookup = listLookup({ nics, vnets, nsgs, routeTables });
     const group = this.settings['resource-group'];
     const inScope = vms.filter((vm) => !group || lower(tryParseArmId(vm.id ?? '')?.resourceGroup) === lower(group));
     const findings = await Promise.all(
@@ -357,40 +362,40 @@ export class AzureProvider implements CloudProvider {
     }
   }
 
-  /** Sets or removes the policy tag, sending the VM's other tags along (ARM PATCH replaces the set). */
-  private async writeTags(network: VmNetwork, policyTag: string | undefined): Promise<void> {
-    const api = await this.session.api(network.subscriptionId);
-    for (let attempt = 0; ; attempt++) {
-      const tags = withTag(network.tags, POLICY_TAG, policyTag);
-      if (sameTags(tags, network.tags)) return;
-      try {
-        await api.setVmTags(network.resourceGroup, network.name, tags, network.etag);
-        network.tags = tags;
-        return;
-      } catch (error) {
-        if (!isRetryableWrite(error) || attempt + 1 >= MAX_ATTEMPTS) throw error;
-        await this.runtime.sleep(backoffMs(attempt, this.runtime.random, retryAfterMsOf(error)));
-        const fresh = await api.getVm(network.resourceGroup, network.name, { instanceView: false });
-        network.tags = { ...(fresh.tags ?? {}) };
-        if (fresh.etag) network.etag = fresh.etag;
-      }
-    }
+  /** Before a write that opens something: no management lock may stop jit from closing it (locks.ts). */
+  private async requireUnlocked(network: VmNetwork): Promise<void> {
+    await requireNoBlockingLock(network, (subscriptionId) => this.session.api(subscriptionId));
   }
 
-  /** Deletes one grant rule; already gone (rule or NSG) is success; races are retried, bounded. */
+  /**
+   * Sets or removes the policy tag through the tags API (`Merge` / `Delete` of that one tag): the VM's
+   * other tags are never sent, so a concurrent change to them is never undone, and no VM write (with its
+   * linked-resource checks and Microsoft.Compute/virtualMachines/write) is needed.
+   */
+  private async writeTags(network: VmNetwork, policyTag: string | undefined): Promise<void> {
+    const tags = withTag(network.tags, POLICY_TAG, policyTag);
+    if (sameTags(tags, network.tags)) return;
+    const api = await this.session.api(network.subscriptionId);
+    const current = Object.entries(network.tags).find(([name]) => name.toLowerCase() === POLICY_TAG.toLowerCase());
+    await retryWrite(this.runtime, () =>
+      policyTag === undefined
+        ? api.deleteTags(network.id, Object.fromEntries(current ? [current] : []))
+        : api.mergeTags(network.id, { [current?.[0] ?? POLICY_TAG]: policyTag }),
+    );
+    network.tags = tags;
+  }
+
+  /** Deletes one grant rule; already gone (rule or NSG) is success; lost races are retried (write-retry.ts). */
   private async deleteRule(ref: AzureRuleRef): Promise<void> {
     const nsg = parseArmId(ref.nsg, 'a rule reference');
     const api = await this.session.api(nsg.subscriptionId);
-    for (let attempt = 0; ; attempt++) {
+    await retryWrite(this.runtime, async () => {
       try {
         await api.deleteRule(nsg.resourceGroup, nsg.name, ref.name);
-        break;
       } catch (error) {
-        if (isNotFound(error)) break;
-        if (!isRetryableWrite(error) || attempt + 1 >= MAX_ATTEMPTS) throw error;
-        await this.runtime.sleep(backoffMs(attempt, this.runtime.random, retryAfterMsOf(error)));
+        if (!isNotFound(error)) throw error;
       }
-    }
+    });
     for (const network of this.networks.values()) {
       const snapshot = network.nsgs.get(idKey(ref.nsg));
       if (snapshot) snapshot.rules = snapshot.rules.filter((rule) => lower(rule.name) !== lower(ref.name));

@@ -4,12 +4,15 @@
  *
  * Each action is one call jit makes (arm-api.ts):
  * - reads: VMs (list, get with instance view), NICs, virtual networks (the subnet's NSG and the
- *   address space), public IPs, NSGs and their rules (the SDK GETs a rule after writing it);
+ *   address space), the subnet's route table, public IPs, NSGs and their rules (the SDK GETs a rule
+ *   after writing it), and the management locks that apply to each NSG (read before writing, so
+ *   that jit never opens a rule a lock would keep it from closing);
  * - grants: write and delete security rules;
- * - long-running operations: the status URLs the SDK polls (Microsoft.Network and
- *   Microsoft.Compute `locations/operations`, and `locations/operationResults` for deletes): read-only;
- * - admins also write the VM, which is how the `jit-access` policy tag is set (SPEC §4), and
- *   nothing else about the VM is ever sent.
+ * - long-running operations: the status URLs the SDK polls (Microsoft.Network
+ *   `locations/operations`, and `locations/operationResults` for deletes): read-only;
+ * - admins also write the `jit-access` policy tag, through the tags API
+ *   (`Microsoft.Resources/tags/write`): no VM write, which would need
+ *   `Microsoft.Compute/virtualMachines/write` and be checked against the VM's linked resources.
  */
 import type { RoleDocuments } from '../../core/ports.js';
 
@@ -19,10 +22,12 @@ const READ = [
   'Microsoft.Network/virtualNetworks/read',
   'Microsoft.Network/virtualNetworks/subnets/read',
   'Microsoft.Network/publicIPAddresses/read',
+  'Microsoft.Network/routeTables/read',
   'Microsoft.Network/networkSecurityGroups/read',
   'Microsoft.Network/networkSecurityGroups/securityRules/read',
   'Microsoft.Network/locations/operations/read',
   'Microsoft.Network/locations/operationResults/read',
+  'Microsoft.Authorization/locks/read',
 ];
 
 const GRANT = [
@@ -30,7 +35,7 @@ const GRANT = [
   'Microsoft.Network/networkSecurityGroups/securityRules/delete',
 ];
 
-const ADMIN = ['Microsoft.Compute/virtualMachines/write', 'Microsoft.Compute/locations/operations/read'];
+const ADMIN = ['Microsoft.Resources/tags/write'];
 
 function definition(name: string, description: string, actions: string[], scope: string) {
   return {

@@ -7,7 +7,7 @@
  * priority over the new deny all inbound traffic rules".
  */
 import type { PortRange } from '../model.js';
-import { hostPrefix } from '../prefix.js';
+import { addressOrPrefix } from '../prefix.js';
 import { isBroadAddressEntry, matchTarget, sourceAddressEntries } from './match.js';
 import { NSG_PRIORITY_MAX, NSG_PRIORITY_MIN, type NsgRule } from './types.js';
 
@@ -26,17 +26,25 @@ export interface CoveringAllow {
 
 export interface PortsOnVm {
   ports: readonly PortRange[];
-  /** The VM's private IP addresses (every IP configuration of the NIC). */
+  /** The VM's private IP addresses or blocks (every IP configuration of the NIC). */
   destinations: readonly string[];
+  /**
+   * The `VirtualNetwork` tag covers every address here: the subnet sends its default route to a
+   * virtual appliance, and Azure adds user-defined route prefixes to the tag. A `VirtualNetwork`
+   * source is then as broad as `*`.
+   */
+  broadVirtualNetwork?: boolean;
 }
 
 /**
  * Broad when any source entry stands for the whole internet (one such entry opens it to everyone).
  * A source application security group is other NICs of the VNet, whatever prefix sits beside it.
  */
-export function sourceBreadth(rule: NsgRule): SourceBreadth {
+export function sourceBreadth(rule: NsgRule, options: { broadVirtualNetwork?: boolean } = {}): SourceBreadth {
   if ((rule.sourceApplicationSecurityGroups ?? []).length > 0) return 'narrow';
-  return sourceAddressEntries(rule).some(isBroadAddressEntry) ? 'broad' : 'narrow';
+  const broad = (entry: string) =>
+    isBroadAddressEntry(entry) || (options.broadVirtualNetwork === true && entry.trim().toLowerCase() === 'virtualnetwork');
+  return sourceAddressEntries(rule).some(broad) ? 'broad' : 'narrow';
 }
 
 /**
@@ -45,7 +53,7 @@ export function sourceBreadth(rule: NsgRule): SourceBreadth {
  * jit can write and cannot be moved.
  */
 export function findCoveringAllows(rules: readonly NsgRule[], target: PortsOnVm): CoveringAllow[] {
-  const destinations = target.destinations.map((address) => hostPrefix(address));
+  const destinations = target.destinations.map((address) => addressOrPrefix(address));
   return rules
     .filter(
       (rule) =>
@@ -57,5 +65,9 @@ export function findCoveringAllows(rules: readonly NsgRule[], target: PortsOnVm)
     .map((rule) => ({ rule, match: matchTarget(rule, target.ports, destinations) }))
     .filter(({ match }) => match !== 'no')
     .sort((a, b) => a.rule.priority - b.rule.priority)
-    .map(({ rule, match }) => ({ rule, breadth: sourceBreadth(rule), certain: match === 'yes' }));
+    .map(({ rule, match }) => ({
+      rule,
+      breadth: sourceBreadth(rule, { broadVirtualNetwork: target.broadVirtualNetwork === true }),
+      certain: match === 'yes',
+    }));
 }

@@ -14,14 +14,14 @@
  * candidates and leans the way a "could the world get in?" question needs: an undecidable Allow is
  * taken to match (the traffic may be let in), an undecidable Deny is not (it may not stop it).
  */
-import { hostPrefix, parsePrefix } from '../prefix.js';
+import { addressOrPrefix, hostPrefix, parsePrefix } from '../prefix.js';
 import { allOf, matchSource, matchTarget } from './match.js';
 import { DEFAULT_SECURITY_RULES, type NsgAccess, type NsgRule } from './types.js';
 
 export interface InboundFlow {
   /** The client's address (after any SNAT on its side: what Azure sees). */
   source: string;
-  /** The VM's private IP address. */
+  /** The VM's private IP address (or its block, for an IP configuration holding a prefix). */
   destination: string;
   port: number;
   protocol: 'tcp' | 'udp';
@@ -30,6 +30,11 @@ export interface InboundFlow {
 export interface NsgContext {
   /** The VNet's address space (plus peered/on-premises ranges, if known) for the `VirtualNetwork` tag. */
   virtualNetworkPrefixes: readonly string[];
+  /**
+   * The subnet's default route goes to a virtual appliance, so the `VirtualNetwork` tag covers every
+   * address (the `Internet` tag does not change: it is Microsoft's, not the route table's).
+   */
+  broadVirtualNetwork?: boolean;
 }
 
 export interface InboundVerdict {
@@ -71,14 +76,17 @@ export function evaluateInbound(
   context: NsgContext,
 ): InboundVerdict {
   const source = hostPrefix(flow.source);
-  const destinations = [hostPrefix(flow.destination)];
+  const destinations = [addressOrPrefix(flow.destination)];
   const ports = [{ from: flow.port, to: flow.port, protocol: flow.protocol }];
   const virtualNetwork = context.virtualNetworkPrefixes.map((prefix) =>
     parsePrefix(prefix, 'VNet address prefix'),
   );
   const candidates: NsgRule[] = [];
   for (const rule of inboundEvaluationOrder(rules)) {
-    const match = allOf(matchTarget(rule, ports, destinations), matchSource(rule, source, virtualNetwork));
+    const match = allOf(
+      matchTarget(rule, ports, destinations),
+      matchSource(rule, source, virtualNetwork, { broadVirtualNetwork: context.broadVirtualNetwork === true }),
+    );
     if (match === 'no') continue;
     candidates.push(rule);
     if (match === 'yes') break;

@@ -11,13 +11,15 @@
  *
  * Limits: probes are samples, not a proof. A narrow-looking rule wide enough to cover much of the
  * internet (`0.0.0.0/1`) is accepted like any narrow rule. `VirtualNetwork` is only what the caller
- * passes as VNet prefixes (a UDR or peering can make it larger). Probes inside an active grant's
- * source or inside the VNet are skipped: a grant open to a whole family leaves nothing to probe there,
- * and the port then reads as locked, because every address of that family is a granted one.
+ * passes as VNet prefixes (a peering can make it larger), or every address when the caller says the
+ * subnet's default route goes to an appliance (`broadVirtualNetwork`: such a source is then broad).
+ * Probes inside an active grant's source or inside the VNet are skipped: a grant open to a whole
+ * family leaves nothing to probe there, and the port then reads as locked, because every address of
+ * that family is a granted one.
  * Azure Virtual Network Manager security admin rules, evaluated before NSGs, are not seen.
  */
 import type { PortRange } from '../model.js';
-import { hostPrefix, type Prefix, parsePrefix, prefixContains } from '../prefix.js';
+import { addressOrPrefix, hostPrefix, type Prefix, parsePrefix, prefixContains } from '../prefix.js';
 import { sourceBreadth } from './classify.js';
 import { evaluatePath, type PathVerdict } from './evaluate.js';
 import { destinationPortEntries, parseRulePortRange } from './match.js';
@@ -42,6 +44,8 @@ export interface LockdownTarget {
   activeGrantSources: readonly string[];
   /** The VNet address space, for the `VirtualNetwork` tag. */
   vnetPrefixes: readonly string[];
+  /** The `VirtualNetwork` tag covers every address (a default route to an appliance): it is then broad. */
+  broadVirtualNetwork?: boolean;
 }
 
 export interface Exposure {
@@ -66,12 +70,13 @@ export interface PortLockdown {
   exposures: Exposure[];
 }
 
-function isBroadAllow(rule: NsgRule): boolean {
-  return rule.access === 'Allow' && sourceBreadth(rule) === 'broad';
-}
-
 /** The broad Allows that may let a probe through, one per NSG; undefined when some NSG has none. */
-function broadExposure(path: PathVerdict): Pick<Exposure, 'rules' | 'certain'> | undefined {
+function broadExposure(
+  path: PathVerdict,
+  broadVirtualNetwork: boolean,
+): Pick<Exposure, 'rules' | 'certain'> | undefined {
+  const isBroadAllow = (rule: NsgRule) =>
+    rule.access === 'Allow' && sourceBreadth(rule, { broadVirtualNetwork }) === 'broad';
   const rules: NsgRule[] = [];
   for (const verdict of path.verdicts) {
     const rule = verdict.candidates.find(isBroadAllow);
@@ -114,18 +119,19 @@ export function assessLockdown(
   const probes = INTERNET_PROBES.map((address) => hostPrefix(address)).filter(
     (probe) => !skipped.some((prefix) => prefixContains(prefix, probe)),
   );
-  const context = { virtualNetworkPrefixes: target.vnetPrefixes };
+  const broadVirtualNetwork = target.broadVirtualNetwork === true;
+  const context = { virtualNetworkPrefixes: target.vnetPrefixes, broadVirtualNetwork };
   return target.ports.map((port) => {
     const exposures: Exposure[] = [];
     const protocols = port.protocol === '*' ? (['tcp', 'udp'] as const) : [port.protocol];
     const portNumbers = probePorts(nsgPath, port);
     for (const destination of target.destinations) {
-      const family = hostPrefix(destination).family;
+      const family = addressOrPrefix(destination).family;
       for (const protocol of protocols) {
         for (const portNumber of portNumbers) {
           for (const probe of probes.filter((candidate) => candidate.family === family)) {
             const flow = { source: probe.address, destination, port: portNumber, protocol };
-            const exposure = broadExposure(evaluatePath(nsgPath, flow, context));
+            const exposure = broadExposure(evaluatePath(nsgPath, flow, context), broadVirtualNetwork);
             if (exposure !== undefined) exposures.push({ ...flow, ...exposure });
           }
         }

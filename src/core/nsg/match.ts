@@ -97,13 +97,18 @@ function matchAddressEntries(
  * some of it matches) meets the rule's source. Without `virtualNetwork` prefixes the `VirtualNetwork`
  * and `Internet` tags are `maybe` (except for the platform addresses, which are known).
  */
-export function matchSource(rule: NsgRule, source: Prefix, virtualNetwork?: readonly Prefix[]): Match {
+export function matchSource(
+  rule: NsgRule,
+  source: Prefix,
+  virtualNetwork?: readonly Prefix[],
+  options: { broadVirtualNetwork?: boolean } = {},
+): Match {
   return matchAddressEntries(sourceAddressEntries(rule), rule.sourceApplicationSecurityGroups, (entry) => {
     if (isAnyTag(entry)) return 'yes';
     const tag = entry.trim().toLowerCase();
     if (tag === 'azureloadbalancer') return overlaps(HOST_VIRTUAL_IP, source) ? 'yes' : 'no';
     if (tag === 'virtualnetwork') {
-      if (overlaps(HOST_VIRTUAL_IP, source)) return 'yes';
+      if (options.broadVirtualNetwork === true || overlaps(HOST_VIRTUAL_IP, source)) return 'yes';
       if (virtualNetwork === undefined) return 'maybe';
       return virtualNetwork.some((prefix) => overlaps(prefix, source)) ? 'yes' : 'no';
     }
@@ -117,7 +122,10 @@ export function matchSource(rule: NsgRule, source: Prefix, virtualNetwork?: read
   });
 }
 
-/** Whether the rule's destination takes in at least one of the VM's private addresses. */
+/**
+ * Whether the rule's destination takes in at least one of the VM's private addresses. A VM's block
+ * (an IP configuration holding a prefix) that the rule covers only in part may or may not be hit.
+ */
 export function matchDestinations(rule: NsgRule, destinations: readonly Prefix[]): Match {
   const list = entries(rule.destinationAddressPrefix, rule.destinationAddressPrefixes);
   return anyOf(
@@ -127,7 +135,8 @@ export function matchDestinations(rule: NsgRule, destinations: readonly Prefix[]
         if (isAnyTag(entry) || tag === 'virtualnetwork') return 'yes';
         if (tag === 'internet' || tag === 'azureloadbalancer') return 'no';
         const prefix = parseRulePrefix(entry);
-        return prefix === undefined ? 'maybe' : prefixContains(prefix, destination) ? 'yes' : 'no';
+        if (prefix === undefined) return 'maybe';
+        return prefixContains(prefix, destination) ? 'yes' : prefixContains(destination, prefix) ? 'maybe' : 'no';
       }),
     ),
   );

@@ -10,7 +10,7 @@
  * grant it keeps the low numbers free for rules people write by hand.
  */
 import type { PortRange } from '../model.js';
-import { hostPrefix, parsePrefix } from '../prefix.js';
+import { addressOrPrefix, parsePrefix } from '../prefix.js';
 import { findCoveringAllows, type PortsOnVm } from './classify.js';
 import { allOf, matchSource, matchTarget } from './match.js';
 import { NSG_PRIORITY_MAX, NSG_PRIORITY_MIN, type NsgRule } from './types.js';
@@ -29,7 +29,7 @@ export interface GrantOnVm {
   ports: readonly PortRange[];
   /** The grant's source prefix (CIDR, or an address for a host prefix). */
   source: string;
-  /** The VM's private IP addresses. */
+  /** The VM's private IP addresses (or blocks). */
   destinations: readonly string[];
 }
 
@@ -91,7 +91,7 @@ export function planDenyPriority(rules: readonly NsgRule[], target: PortsOnVm): 
  */
 export function planAllowPriority(rules: readonly NsgRule[], grant: GrantOnVm): PriorityPlan {
   const source = parsePrefix(grant.source, 'Grant source');
-  const destinations = grant.destinations.map((address) => hostPrefix(address));
+  const destinations = grant.destinations.map((address) => addressOrPrefix(address));
   const firstDeny = rules
     .filter(
       (rule) =>

@@ -138,6 +138,7 @@ describe('jit on Azure, end to end', () => {
       'GET virtualNetworks': 1,
       'GET publicIPAddresses': 1,
       'GET networkSecurityGroups': 2,
+      'GET Microsoft.Authorization': 2, // the management locks that apply to each NSG, before writing
       'PUT securityRules': 2,
       'GET operation status': 4, // core-lro polls each PUT's Azure-AsyncOperation (emulator: 1 InProgress + 1 Succeeded)
       'GET securityRules': 2, // core-lro's final GET of each rule written
@@ -201,9 +202,11 @@ describe('jit on Azure, end to end', () => {
     expect(role.code, role.stderr).toBe(0);
     expect(role.json).toMatchObject({
       requester: { IsCustom: true, Actions: expect.arrayContaining(['Microsoft.Network/networkSecurityGroups/securityRules/write']) },
-      admin: { Actions: expect.arrayContaining(['Microsoft.Compute/virtualMachines/write']) },
+      admin: { Actions: expect.arrayContaining(['Microsoft.Resources/tags/write']) },
     });
-    expect((role.json.requester as { Actions: string[] }).Actions).not.toContain('Microsoft.Compute/virtualMachines/write');
+    expect((role.json.requester as { Actions: string[] }).Actions).not.toContain('Microsoft.Resources/tags/write');
+    expect((role.json.admin as { Actions: string[] }).Actions).not.toContain('Microsoft.Compute/virtualMachines/write');
+    expect((role.json.requester as { Actions: string[] }).Actions).toContain('Microsoft.Authorization/locks/read');
     expect(emu.log).toEqual([]);
   });
 });

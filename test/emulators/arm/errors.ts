@@ -61,6 +61,19 @@ export function childNotFound(id: string): ArmError {
   return new ArmError(404, 'NotFound', `Resource ${id} not found.`, { details: [] });
 }
 
+/**
+ * A write under a management lock: 409 ScopeLocked, worded as ARM words it (Azure/azure-cli#20232,
+ * Azure-Player/azure.datafactory.devops#183, hashicorp/terraform-provider-azurerm#17478).
+ */
+export function scopeLocked(path: string, method: string, lockedScope: string): ArmError {
+  const operation = method.toUpperCase() === 'DELETE' ? 'delete' : 'write';
+  return new ArmError(
+    409,
+    'ScopeLocked',
+    `The scope '${path}' cannot perform ${operation} operation because following scope(s) are locked: '${lockedScope}'. Please remove the lock and try again.`,
+  );
+}
+
 /** Anything the emulator does not emulate: loud, and 501 so the SDK's retry policy leaves it alone. */
 export function notEmulated(method: string, path: string): ArmError {
   return new ArmError(

@@ -33,6 +33,12 @@ export interface FaultSpec {
    * the operation status answers `Failed` with this fault's code and message.
    */
   asyncFailure?: boolean;
+  /**
+   * With `asyncFailure`, how the operation ends: `Failed` (default) or `Canceled`, what Azure answers
+   * when another write to the same NSG supersedes it (CanceledAndSupersededDueToAnotherOperation,
+   * Azure/azure-cli#21156). A cancelled write changes nothing.
+   */
+  asyncStatus?: 'Failed' | 'Canceled';
   /** Hold the response this long before answering (for client timeouts). */
   delayMs?: number;
 }
@@ -63,7 +69,8 @@ function matchesMethod(spec: FaultSpec, method: string): boolean {
 
 /** ARM's action name for a write: `Microsoft.Network/networkSecurityGroups/securityRules/write`. */
 export function actionFor(method: string, path: string): string {
-  const match = /\/providers\/(.+)$/i.exec(path);
+  // The last provider segment: `{nsg}/providers/Microsoft.Authorization/locks` is a locks action.
+  const match = /.*\/providers\/(.+)$/i.exec(path);
   const parts = (match?.[1] ?? '').split('/');
   const namespace = parts[0] ?? '';
   const types = parts.slice(1).filter((_, index) => index % 2 === 0);
@@ -107,6 +114,25 @@ export class FaultRegistry {
       status: options.status ?? 403,
       code: options.code ?? 'AuthorizationFailed',
       message: options.message ?? authorizationFailedMessage,
+      ...(options.times !== undefined ? { times: options.times } : {}),
+    });
+  }
+
+  /**
+   * Refuse writes (PUT, PATCH) of a VM itself with 403 LinkedAuthorizationFailed: ARM checks a VM write
+   * against the resources it links to (its NICs, disks, identities), so an identity allowed to write the
+   * VM can still be refused (Azure/azure-cli#28742, Azure/aad-pod-identity#613 for the wording). The
+   * VM's extension resources (`…/providers/Microsoft.Resources/tags/default`) are not affected.
+   */
+  linkedAuthorizationFailed(options: { vm?: string; times?: number } = {}): Fault {
+    const vm = options.vm ? options.vm.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : '[^/]+';
+    return this.add({
+      method: ['PUT', 'PATCH'],
+      pathMatches: new RegExp(`/providers/Microsoft\\.Compute/virtualMachines/${vm}/?$`, 'i'),
+      status: 403,
+      code: 'LinkedAuthorizationFailed',
+      message: (context) =>
+        `The client '${context.caller ?? 'unknown'}' with object id '${context.callerObjectId ?? '00000000-0000-0000-0000-000000000000'}' has permission to perform action 'Microsoft.Compute/virtualMachines/write' on scope '${context.path}'; however, it does not have permission to perform action 'Microsoft.Network/networkInterfaces/join/action' on the linked scope(s) '${context.path.replace(/\/providers\/Microsoft\.Compute\/virtualMachines\/.*$/i, '')}/providers/Microsoft.Network/networkInterfaces' or the linked scope(s) are invalid.`,
       ...(options.times !== undefined ? { times: options.times } : {}),
     });
   }

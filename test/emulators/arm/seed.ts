@@ -1,15 +1,20 @@
 // Seeding helpers: the typical VM a jit test starts from (one NIC, an NSG on the NIC and one on the
 // subnet, SSH open to the internet on both, as the portal's "Allow selected ports: SSH" leaves it).
 import type { ArmEmulator } from './server.js';
-import { resourceId, type SecurityRuleInput, type StateSnapshot } from './state.js';
+import { resourceId, type RouteInput, type SecurityRuleInput, type StateSnapshot } from './state.js';
 import { DEFAULT_SUBSCRIPTION_ID } from './token.js';
 
 export interface SeedLinuxVmOptions {
   subscriptionId?: string;
   resourceGroup?: string;
   vmName: string;
-  /** Default 10.0.0.4. */
+  /**
+   * Default 10.0.0.4. A CIDR (`10.0.0.16/28`) makes an IP configuration that holds a prefix, with
+   * `privateIPAddressPrefixLength` set as the Network RP returns it.
+   */
   privateIp?: string;
+  /** Routes of a route table `${vnetName}-${subnetName}-rt` on the subnet, when the subnet is created here. */
+  routes?: RouteInput[];
   /** Creates a public IP `${vmName}-ip` with this address when given. */
   publicIp?: string;
   /** NSG on the NIC: its name, or null for none. Default `${vmName}-nsg`. */
@@ -96,10 +101,13 @@ export function seedLinuxVm(emu: ArmEmulator, options: SeedLinuxVmOptions): Seed
   if (!state.getVnet(sub, rg, vnetName))
     state.putVnet(sub, rg, vnetName, { addressPrefixes: ['10.0.0.0/16'] });
   if (!state.getSubnet(sub, rg, vnetName, subnetName)) {
+    const routeTableName = `${vnetName}-${subnetName}-rt`;
+    if (options.routes) state.putRouteTable(sub, rg, routeTableName, { routes: options.routes });
     state.putSubnet(sub, rg, vnetName, {
       name: subnetName,
       addressPrefix: options.subnetPrefix ?? '10.0.0.0/24',
       ...(subnetNsgId ? { networkSecurityGroupId: subnetNsgId } : {}),
+      ...(options.routes ? { routeTableId: resourceId(sub, rg, 'rt', routeTableName) } : {}),
     });
   }
   const vnetId = resourceId(sub, rg, 'vnet', vnetName);
@@ -118,11 +126,14 @@ export function seedLinuxVm(emu: ArmEmulator, options: SeedLinuxVmOptions): Seed
   }
 
   const nicName = `${vmName}-nic`;
+  const privateIp = options.privateIp ?? '10.0.0.4';
+  const prefixLength = privateIp.includes('/') ? Number(privateIp.split('/')[1]) : undefined;
   state.putNic(sub, rg, nicName, {
     ipConfigurations: [
       {
         name: 'ipconfig1',
-        privateIPAddress: options.privateIp ?? '10.0.0.4',
+        privateIPAddress: privateIp,
+        ...(prefixLength !== undefined ? { privateIPAddressPrefixLength: prefixLength } : {}),
         subnetId,
         ...(publicIpId ? { publicIPAddressId: publicIpId } : {}),
       },

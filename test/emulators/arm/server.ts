@@ -14,6 +14,7 @@ import {
   notEmulated,
   resourceGroupNotFound,
   resourceNotFound,
+  scopeLocked,
   subscriptionNotFound,
 } from './errors.js';
 import { type Fault, type FaultContext, FaultRegistry } from './faults.js';
@@ -119,12 +120,16 @@ interface Operation {
   id: string;
   provider: 'network' | 'compute';
   pollsLeft: number;
-  status: 'InProgress' | 'Succeeded' | 'Failed';
+  status: 'InProgress' | 'Succeeded' | 'Failed' | 'Canceled';
+  /** How the operation ends when a fault decided it: `Failed` or `Canceled` (superseded). */
+  outcome?: 'Failed' | 'Canceled';
   startTime: string;
   endTime?: string;
   error?: { code: string; message: string };
   onSuccess: () => void;
   onFailure: () => void;
+  /** A cancelled operation changed nothing: the resource is put back as it was. */
+  onCancel: () => void;
   timer?: NodeJS.Timeout;
 }
 
@@ -229,6 +234,49 @@ function deepMerge(target: Json, patch: Json): Json {
     }
   }
   return target;
+}
+
+/**
+ * Tags_UpdateAtScope (`PATCH {scope}/providers/Microsoft.Resources/tags/default`, api-version 2021-04-01):
+ * `Replace` sets the whole set, `Merge` adds and overwrites, `Delete` removes the given names, or the
+ * given name/value pairs (a value must then match). Tag names are case-insensitive in ARM.
+ */
+function patchTags(current: Record<string, string>, body: unknown): Record<string, string> {
+  const invalid = new ArmError(400, 'InvalidRequestContent', 'The request content was invalid and could not be deserialized.');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw invalid;
+  const { operation, properties } = body as { operation?: unknown; properties?: { tags?: unknown } };
+  const given = properties?.tags;
+  const tagError = validateTags(given);
+  if (tagError) throw tagError;
+  const tags = given as Record<string, string>;
+  const named = (name: string) => Object.keys(current).find((key) => key.toLowerCase() === name.toLowerCase());
+  switch (typeof operation === 'string' ? operation.toLowerCase() : '') {
+    case 'replace':
+      return { ...tags };
+    case 'merge': {
+      const merged = { ...current };
+      for (const [name, value] of Object.entries(tags)) {
+        const key = named(name);
+        if (key !== undefined) delete merged[key];
+        merged[key ?? name] = value;
+      }
+      return merged;
+    }
+    case 'delete': {
+      const kept = { ...current };
+      for (const [name, value] of Object.entries(tags)) {
+        const key = named(name);
+        if (key !== undefined && (value === '' || kept[key] === value)) delete kept[key];
+      }
+      return kept;
+    }
+    default:
+      throw new ArmError(
+        400,
+        'InvalidTagPatchOperation',
+        `The tag patch operation '${String(operation)}' is invalid. Valid operations are 'Replace', 'Merge' and 'Delete'.`,
+      );
+  }
 }
 
 class Emulator implements ArmEmulator {
@@ -475,6 +523,10 @@ class Emulator implements ArmEmulator {
   // ---- routing ---------------------------------------------------------------------------------
 
   private route(ctx: RequestContext): Reply {
+    const extension = this.routeExtension(ctx);
+    if (extension) return extension;
+    const lock = this.state.lockBlocking(ctx.path, ctx.method);
+    if (lock) throw scopeLocked(ctx.path, ctx.method, lock.scope);
     const segments = ctx.path.split('/').filter(Boolean);
     const lower = segments.map((s) => s.toLowerCase());
     const { method } = ctx;
@@ -562,12 +614,62 @@ class Emulator implements ArmEmulator {
           ? (view.properties.subnets as Json[])
           : kind === 'nic' && child === 'ipconfigurations'
             ? (view.properties.ipConfigurations as Json[])
-            : undefined;
+            : kind === 'rt' && child === 'routes'
+              ? (view.properties.routes as Json[])
+              : undefined;
     if (!children) throw notEmulated(method, ctx.path);
     if (childName === undefined) return this.page(ctx, children);
     const found = children.find((c) => same(c.name as string, childName));
     if (!found) throw childNotFound(`${stored.id}/${rest[6]}/${childName}`);
     return { status: 200, body: found };
+  }
+
+  // ---- extension resources: management locks and the tags API ----------------------------------
+
+  /**
+   * `{scope}/providers/Microsoft.Authorization/locks` (GET, list) and
+   * `{scope}/providers/Microsoft.Resources/tags/default` (GET, PATCH) on a subscription, resource group
+   * or resource; undefined for any other path.
+   */
+  private routeExtension(ctx: RequestContext): Reply | undefined {
+    const locks = /^(\/subscriptions\/.+?)\/providers\/Microsoft\.Authorization\/locks\/?$/i.exec(ctx.path);
+    if (locks) {
+      if (ctx.method !== 'GET') throw notEmulated(ctx.method, ctx.path);
+      const scope = locks[1] ?? '';
+      const filter = ctx.url.searchParams.get('$filter') ?? '';
+      const found = this.state.locksAt(scope, /^\s*atScope\(\)\s*$/i.test(filter));
+      return this.page(
+        ctx,
+        found.map((lock) => ({
+          id: lock.id,
+          type: 'Microsoft.Authorization/locks',
+          name: lock.name,
+          properties: { level: lock.level, ...(lock.notes !== undefined ? { notes: lock.notes } : {}) },
+        })),
+      );
+    }
+    const tags = /^(\/subscriptions\/.+?)\/providers\/Microsoft\.Resources\/tags\/default\/?$/i.exec(ctx.path);
+    if (!tags) return undefined;
+    const scope = tags[1] ?? '';
+    const resource = this.state.raw(scope);
+    const parsed = /\/resourceGroups\/([^/]+)\/providers\/(.+)\/([^/]+)$/i.exec(scope);
+    if (!resource) throw resourceNotFound(parsed?.[2] ?? 'resource', parsed?.[3] ?? scope, parsed?.[1] ?? '');
+    const body = (): Reply => ({
+      status: 200,
+      body: {
+        id: `${resource.id}/providers/Microsoft.Resources/tags/default`,
+        name: 'default',
+        type: 'Microsoft.Resources/tags',
+        properties: { tags: { ...(resource.tags ?? {}) } },
+      },
+    });
+    if (ctx.method === 'GET') return body();
+    if (ctx.method !== 'PATCH') throw notEmulated(ctx.method, ctx.path);
+    const lock = this.state.lockBlocking(scope, 'PATCH');
+    if (lock) throw scopeLocked(scope, 'PATCH', lock.scope);
+    resource.tags = patchTags(resource.tags ?? {}, ctx.body);
+    if (resource.etag !== undefined) resource.etag = newEtag();
+    return body();
   }
 
   /** A list answer with ARM's `nextLink` paging (`$skiptoken` is the offset here). */
@@ -673,6 +775,14 @@ class Emulator implements ArmEmulator {
         rule.properties.provisioningState = 'Failed';
         this.touchNsg(nsg);
       },
+      onCancel: () => {
+        const at = rules.indexOf(rule);
+        if (at >= 0) {
+          if (existing) rules[at] = existing;
+          else rules.splice(at, 1);
+        }
+        this.touchNsg(nsg);
+      },
     });
     const view = (this.state.view(nsg).properties.securityRules as ArmSecurityRule[]).find((r) =>
       same(r.name, name),
@@ -700,6 +810,10 @@ class Emulator implements ArmEmulator {
       },
       onFailure: () => {
         existing.properties.provisioningState = 'Failed';
+        this.touchNsg(nsg);
+      },
+      onCancel: () => {
+        existing.properties.provisioningState = 'Succeeded';
         this.touchNsg(nsg);
       },
     });
@@ -749,6 +863,9 @@ class Emulator implements ArmEmulator {
       onFailure: () => {
         vm.properties.provisioningState = 'Failed';
       },
+      onCancel: () => {
+        vm.properties.provisioningState = 'Succeeded';
+      },
     });
     return {
       status: 200,
@@ -762,7 +879,7 @@ class Emulator implements ArmEmulator {
   private startOperation(
     ctx: RequestContext,
     provider: 'network' | 'compute',
-    callbacks: { onSuccess: () => void; onFailure: () => void },
+    callbacks: { onSuccess: () => void; onFailure: () => void; onCancel: () => void },
   ): Operation {
     const op: Operation = {
       id: randomUUID(),
@@ -777,6 +894,7 @@ class Emulator implements ArmEmulator {
       ctx.entry.fault = fault.id;
       const error = this.faultError(fault, ctx);
       op.error = { code: error.code, message: error.message };
+      op.outcome = fault.asyncStatus ?? 'Failed';
     }
     if (this.options.lroAutoCompleteMs > 0) {
       op.timer = setTimeout(() => this.complete(op), this.options.lroAutoCompleteMs);
@@ -791,7 +909,10 @@ class Emulator implements ArmEmulator {
     if (op.status !== 'InProgress') return;
     clearTimeout(op.timer);
     op.endTime = new Date().toISOString();
-    if (op.error) {
+    if (op.error && op.outcome === 'Canceled') {
+      op.status = 'Canceled';
+      op.onCancel();
+    } else if (op.error) {
       op.status = 'Failed';
       op.onFailure();
     } else {
@@ -838,14 +959,15 @@ class Emulator implements ArmEmulator {
       else this.complete(op);
     }
     const error = op.error ? { error: { ...op.error, details: [] } } : {};
+    const ended = op.status === 'Failed' || op.status === 'Canceled';
     const body =
       op.provider === 'network'
-        ? { status: op.status, ...(op.status === 'Failed' ? error : {}) }
+        ? { status: op.status, ...(ended ? error : {}) }
         : {
             startTime: op.startTime,
             ...(op.endTime ? { endTime: op.endTime } : {}),
             status: op.status,
-            ...(op.status === 'Failed' ? error : {}),
+            ...(ended ? error : {}),
             name: op.id,
           };
     return {
@@ -867,7 +989,9 @@ class Emulator implements ArmEmulator {
         },
       };
     }
-    if (op.status === 'Failed' && op.error) throw new ArmError(400, op.error.code, op.error.message);
+    if ((op.status === 'Failed' || op.status === 'Canceled') && op.error) {
+      throw new ArmError(op.status === 'Canceled' ? 409 : 400, op.error.code, op.error.message);
+    }
     return { status: 204 };
   }
 }

@@ -53,7 +53,10 @@ export interface VmInput {
 
 export interface NicIpConfigInput {
   name?: string;
+  /** An address, or a CIDR block (`172.20.2.16/28`) for a configuration that holds a prefix. */
   privateIPAddress: string;
+  /** Set with a CIDR `privateIPAddress`, as the Network RP returns it (NetworkInterfaceGet.json, 2024-05-01). */
+  privateIPAddressPrefixLength?: number;
   subnetId: string;
   publicIPAddressId?: string;
   primary?: boolean;
@@ -70,6 +73,31 @@ export interface SubnetInput {
   name: string;
   addressPrefix: string;
   networkSecurityGroupId?: string;
+  routeTableId?: string;
+}
+
+export interface RouteInput {
+  name: string;
+  addressPrefix: string;
+  /** `VirtualAppliance`, `Internet`, `VnetLocal`, `VirtualNetworkGateway` or `None`. */
+  nextHopType: string;
+  nextHopIpAddress?: string;
+}
+
+export interface RouteTableInput {
+  location?: string;
+  routes?: RouteInput[];
+}
+
+/** A management lock (Microsoft.Authorization/locks) on a subscription, resource group or resource. */
+export interface LockRecord {
+  id: string;
+  name: string;
+  /** The id of what the lock is on: `/subscriptions/…`, `…/resourceGroups/rg` or a resource id. */
+  scope: string;
+  /** ManagementLockLevel: `NotSpecified` blocks nothing. */
+  level: 'CanNotDelete' | 'ReadOnly' | 'NotSpecified';
+  notes?: string;
 }
 
 export interface VnetInput {
@@ -94,6 +122,7 @@ export interface StateSnapshot {
   subscriptions: SubscriptionRecord[];
   resourceGroups: ResourceGroupRecord[];
   resources: ArmResource[];
+  locks?: LockRecord[];
 }
 
 export const TYPES = {
@@ -102,6 +131,7 @@ export const TYPES = {
   vnet: 'Microsoft.Network/virtualNetworks',
   nsg: 'Microsoft.Network/networkSecurityGroups',
   pip: 'Microsoft.Network/publicIPAddresses',
+  rt: 'Microsoft.Network/routeTables',
 } as const;
 export type ResourceKind = keyof typeof TYPES;
 
@@ -201,6 +231,7 @@ export class ArmState {
   private readonly subscriptions = new Map<string, SubscriptionRecord>();
   private readonly groups = new Map<string, ResourceGroupRecord>();
   private readonly resources = new Map<string, ArmResource>();
+  private readonly locks = new Map<string, LockRecord>();
 
   // ---- subscriptions and resource groups -------------------------------------------------------
 
@@ -393,6 +424,9 @@ export class ArmState {
             properties: {
               provisioningState: 'Succeeded',
               privateIPAddress: config.privateIPAddress,
+              ...(config.privateIPAddressPrefixLength !== undefined
+                ? { privateIPAddressPrefixLength: config.privateIPAddressPrefixLength }
+                : {}),
               privateIPAllocationMethod: 'Dynamic',
               privateIPAddressVersion: config.privateIPAddress.includes(':') ? 'IPv6' : 'IPv4',
               subnet: { id: config.subnetId },
@@ -458,6 +492,7 @@ export class ArmState {
         ...(input.networkSecurityGroupId
           ? { networkSecurityGroup: { id: input.networkSecurityGroupId } }
           : {}),
+        ...(input.routeTableId ? { routeTable: { id: input.routeTableId } } : {}),
       },
     };
     const index = subnets.findIndex((s) => same(s.name, input.name));
@@ -499,6 +534,74 @@ export class ArmState {
 
   getPublicIp(subscriptionId: string, resourceGroup: string, name: string): ArmResource | undefined {
     return this.get(resourceId(subscriptionId, resourceGroup, 'pip', name));
+  }
+
+  /** A route table (REST spec example RouteTableGet.json): `properties.routes[]` with the next hop of each prefix. */
+  putRouteTable(subscriptionId: string, resourceGroup: string, name: string, input: RouteTableInput = {}): ArmResource {
+    return this.putTopLevel('rt', subscriptionId, resourceGroup, name, input, (id) => ({
+      etag: newEtag(),
+      properties: {
+        provisioningState: 'Succeeded',
+        resourceGuid: randomUUID(),
+        disableBgpRoutePropagation: false,
+        routes: (input.routes ?? []).map((route) => ({
+          name: route.name,
+          id: `${id}/routes/${route.name}`,
+          type: 'Microsoft.Network/routeTables/routes',
+          properties: {
+            provisioningState: 'Succeeded',
+            addressPrefix: route.addressPrefix,
+            nextHopType: route.nextHopType,
+            ...(route.nextHopIpAddress ? { nextHopIpAddress: route.nextHopIpAddress } : {}),
+          },
+        })),
+      },
+    }));
+  }
+
+  getRouteTable(subscriptionId: string, resourceGroup: string, name: string): ArmResource | undefined {
+    return this.get(resourceId(subscriptionId, resourceGroup, 'rt', name));
+  }
+
+  // ---- management locks ------------------------------------------------------------------------
+
+  /** Puts a lock on `scope` (a subscription, resource group or resource id). */
+  addLock(scope: string, name: string, level: LockRecord['level'], notes?: string): LockRecord {
+    const id = `${scope}/providers/Microsoft.Authorization/locks/${name}`;
+    const lock: LockRecord = { id, name, scope, level, ...(notes !== undefined ? { notes } : {}) };
+    this.locks.set(id.toLowerCase(), lock);
+    return clone(lock);
+  }
+
+  removeLock(scope: string, name: string): boolean {
+    return this.locks.delete(`${scope}/providers/Microsoft.Authorization/locks/${name}`.toLowerCase());
+  }
+
+  /**
+   * The locks a list at `scope` returns: with `atScope()`, those on the scope and every scope above it
+   * (what applies to it); without, those too and every lock below it.
+   */
+  locksAt(scope: string, atScope: boolean): LockRecord[] {
+    const target = scope.toLowerCase().replace(/\/+$/, '');
+    const within = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}/`);
+    return [...this.locks.values()]
+      .filter((lock) => {
+        const at = lock.scope.toLowerCase();
+        return within(at, target) || (!atScope && within(target, at));
+      })
+      .map(clone);
+  }
+
+  /**
+   * The lock that refuses a write to `path`: any lock on it or above refuses a DELETE, a ReadOnly one a
+   * PUT or PATCH too (Learn "lock-resources"). A lock is stored on its scope, so `path` is compared by prefix.
+   */
+  lockBlocking(path: string, method: string): LockRecord | undefined {
+    const verb = method.toUpperCase();
+    if (verb !== 'DELETE' && verb !== 'PUT' && verb !== 'PATCH') return undefined;
+    return this.locksAt(path, true).find(
+      (lock) => (verb === 'DELETE' && lock.level !== 'NotSpecified') || lock.level === 'ReadOnly',
+    );
   }
 
   // ---- network security groups and their rules -------------------------------------------------
@@ -642,6 +745,7 @@ export class ArmState {
       subscriptions: [...this.subscriptions.values()],
       resourceGroups: [...this.groups.values()],
       resources: [...this.resources.values()],
+      locks: [...this.locks.values()],
     });
   }
 
@@ -651,12 +755,14 @@ export class ArmState {
       this.subscriptions.set(sub.subscriptionId.toLowerCase(), clone(sub));
     for (const group of snapshot.resourceGroups) this.groups.set(group.id.toLowerCase(), clone(group));
     for (const resource of snapshot.resources) this.resources.set(resource.id.toLowerCase(), clone(resource));
+    for (const lock of snapshot.locks ?? []) this.locks.set(lock.id.toLowerCase(), clone(lock));
   }
 
   reset(): void {
     this.subscriptions.clear();
     this.groups.clear();
     this.resources.clear();
+    this.locks.clear();
   }
 
   // ---- the computed view -----------------------------------------------------------------------

@@ -48,6 +48,7 @@ const REALISTIC: SecurityRuleInput[] = [
 ];
 
 const NIC_NSG = 'vm01-nsg';
+const vmIdOf = () => `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Compute/virtualMachines/vm01`;
 const SUBNET_NSG = 'vnet-jit-default-nsg';
 
 async function resolved(settings = {}): Promise<{ provider: CloudProvider; target: Awaited<ReturnType<CloudProvider['resolveTarget']>> }> {
@@ -81,9 +82,11 @@ describe('enable', () => {
     });
     // Ahead of Allow-SSH-Internet (1000).
     expect(rulesOf(h.emu, SUBNET_NSG).find((r) => r.name === nicDeny?.name)?.priority).toBe(999);
-    // ARM PATCH replaces the whole tag set: the VM's own tags are sent along.
+    // The tags API merges the one tag: the VM's own tags are never sent, the VM itself never written.
     expect(h.emu.state.getVm(SUB, RG, 'vm01')?.tags).toEqual({ owner: 'ops', env: 'prod', 'jit-access': encodePolicy(SSH) });
-    expect(h.emu.requests({ method: 'PATCH' })[0]?.body).toEqual({ tags: { owner: 'ops', env: 'prod', 'jit-access': encodePolicy(SSH) } });
+    const patches = h.emu.requests({ method: 'PATCH' });
+    expect(patches.map((e) => e.path)).toEqual([`${vmIdOf()}/providers/Microsoft.Resources/tags/default`]);
+    expect(patches[0]?.body).toEqual({ operation: 'Merge', properties: { tags: { 'jit-access': encodePolicy(SSH) } } });
     expect(report.changes.map((c) => `${c.op} ${c.on}`)).toEqual([`add-rule ${SUBNET_NSG}`, `add-rule ${NIC_NSG}`, 'set-tag vm01']);
     expect(report.notes).toEqual(
       expect.arrayContaining([
@@ -142,7 +145,7 @@ describe('enable', () => {
     await next.provider.enable(next.target, MIXED, ENABLE);
     expect(ruleNames(h.emu, NIC_NSG).filter((n) => n.startsWith('jit-deny-'))).toHaveLength(2);
     expect(h.emu.state.getVm(SUB, RG, 'vm01')?.tags?.['jit-access']).toBe(encodePolicy(MIXED));
-    expect(writeTargets(h.emu).every((w) => /(jit-deny-vm01-\w{8}|virtualMachines\/vm01)$/.test(w))).toBe(true);
+    expect(writeTargets(h.emu).every((w) => /(jit-deny-vm01-\w{8}|tags\/default)$/.test(w))).toBe(true);
   });
 
   it('with no priority between a broad rule and a narrow one behind it, fails naming both, and changes nothing', async () => {
@@ -191,11 +194,11 @@ describe('enable', () => {
   it('rolls the rules back when the policy tag cannot be written', async () => {
     seedVm01(h.emu);
     const before = { nic: rulesOf(h.emu, NIC_NSG), subnet: rulesOf(h.emu, SUBNET_NSG) };
-    h.emu.faults.add({ method: 'PATCH', status: 403, message: "The client 'alice@example.com' with object id 'x' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/write' over scope 'vm01' or the scope is invalid." });
+    h.emu.faults.add({ method: 'PATCH', status: 403, message: "The client 'alice@example.com' with object id 'x' does not have authorization to perform action 'Microsoft.Resources/tags/write' over scope 'vm01' or the scope is invalid." });
     const { provider, target } = await resolved();
     const error = await provider.enable(target, SSH, ENABLE).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'JIT_AZURE_FORBIDDEN', exitCode: 4 });
-    expect((error as Error).message).toContain('Microsoft.Compute/virtualMachines/write');
+    expect((error as Error).message).toContain('Microsoft.Resources/tags/write');
     expect(rulesOf(h.emu, NIC_NSG)).toEqual(before.nic);
     expect(rulesOf(h.emu, SUBNET_NSG)).toEqual(before.subnet);
   });
@@ -228,7 +231,7 @@ describe('disable', () => {
     for (const entry of writes(h.emu)) {
       const name = entry.path.split('/').at(-1)!.toLowerCase();
       expect(userRules.has(name)).toBe(false);
-      expect(name === 'vm01' || name.startsWith('jit-')).toBe(true);
+      expect(entry.path.endsWith('/vm01/providers/Microsoft.Resources/tags/default') || name.startsWith('jit-')).toBe(true);
     }
   });
 

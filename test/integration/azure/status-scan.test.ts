@@ -101,7 +101,7 @@ describe('scan', () => {
     seedLinuxVm(h.emu, { vmName: 'vm04', resourceGroup: 'rg-other', privateIp: '10.2.0.4' });
   }
 
-  it('finds every VM whose management ports the internet reaches, naming the rules, from four listings', async () => {
+  it('finds every VM whose management ports the internet reaches, naming the rules, from five listings', async () => {
     seedWorld();
     const provider = await h.provider();
     h.emu.clearLog();
@@ -111,7 +111,7 @@ describe('scan', () => {
       { target: { id: expect.stringMatching(/\/vm03$/), name: 'vm03' }, open: [22, 3389, 5985, 5986].map((port) => ({ port, rules: [] })), managed: false },
       { target: { id: expect.stringMatching(/\/vm04$/), name: 'vm04' }, open: [{ port: 22, rules: ['vm04-nsg/SSH', 'vnet-jit-default-nsg/Allow-SSH-Internet'] }], managed: false },
     ]);
-    expect(h.emu.log.map((e) => e.path.split('/').at(-1)).sort()).toEqual(['networkInterfaces', 'networkSecurityGroups', 'virtualMachines', 'virtualNetworks']);
+    expect(h.emu.log.map((e) => e.path.split('/').at(-1)).sort()).toEqual(['networkInterfaces', 'networkSecurityGroups', 'routeTables', 'virtualMachines', 'virtualNetworks']);
   });
 
   it('after enable, a locked VM drops out; one still open on another port is flagged as managed; --resource-group narrows', async () => {

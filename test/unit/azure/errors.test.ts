@@ -134,6 +134,8 @@ describe('classification for jit\'s own retries', () => {
     [restError(429, 'TooManyRequests', 'x'), true],
     [restError(412, 'PreconditionFailed', 'x'), true],
     [new Error('The long-running operation has failed. RetryableError. x'), true],
+    [new Error('Operation was canceled'), true],
+    [restError(409, 'ScopeLocked', 'x'), false],
     [restError(403, 'AuthorizationFailed', FORBIDDEN), false],
     [restError(400, 'SecurityRuleInvalidPriority', 'x'), false],
     [restError(500, 'InternalServerError', 'x'), false],
@@ -152,5 +154,21 @@ describe('classification for jit\'s own retries', () => {
     expect(retryAfterMsOf(toJitError(restError(429, 'RetryableError', 'x', { 'retry-after-ms': '90' }), context))).toBe(90);
     expect(isNotFound(toJitError(restError(404, 'NotFound', 'x'), context))).toBe(true);
     expect(isNotFound(toJitError(restError(403, 'AuthorizationFailed', FORBIDDEN), context))).toBe(false);
+  });
+});
+
+describe('real-cloud failures (issue 9)', () => {
+  it('a cancelled operation (core-lro\'s bare Error) is a lost race, not JIT_UNEXPECTED', () => {
+    const result = mapped(new Error('Operation was canceled'));
+    expect(result).toMatchObject({ code: 'JIT_AZURE_CONFLICT', details: { armCode: 'Canceled' } });
+    expect(refusedBeforeWriting(result)).toBe(false);
+  });
+
+  it('ScopeLocked from any call is JIT_AZURE_SCOPE_LOCKED (exit 1) with ARM\'s sentence naming the locked scope', () => {
+    const message = "The scope '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/n/securityRules/r' cannot perform delete operation because following scope(s) are locked: '/subscriptions/s/resourceGroups/rg'. Please remove the lock and try again.";
+    const result = mapped(restError(409, 'ScopeLocked', message));
+    expect(result).toMatchObject({ code: 'JIT_AZURE_SCOPE_LOCKED', exitCode: 1 });
+    expect(result.message).toContain("following scope(s) are locked: '/subscriptions/s/resourceGroups/rg'");
+    expect(isRetryableWrite(result)).toBe(false);
   });
 });

@@ -1,8 +1,10 @@
-/** Priority choice under contention and the retry backoff (src/clouds/azure/nsg-edit.ts). */
+/** Priority choice under contention (nsg-edit.ts) and the retry policy of ARM writes (write-retry.ts). */
 import { describe, expect, it } from 'vitest';
 import { planAllowPriority, planDenyPriority } from '../../../src/core/nsg/plan.js';
 import type { NsgRule } from '../../../src/core/nsg/types.js';
-import { backoffMs, choosePriority } from '../../../src/clouds/azure/nsg-edit.js';
+import { choosePriority } from '../../../src/clouds/azure/nsg-edit.js';
+import { backoffMs, MAX_ATTEMPTS, retryWrite } from '../../../src/clouds/azure/write-retry.js';
+import { ProviderError } from '../../../src/core/errors.js';
 
 const rule = (name: string, priority: number, access: 'Allow' | 'Deny', source: string): NsgRule => ({
   name,
@@ -53,5 +55,31 @@ describe('backoffMs', () => {
     expect(backoffMs(3, () => 0.5)).toBe(400);
     expect(backoffMs(10, () => 1)).toBe(3000);
     expect(backoffMs(0, () => 0, 1500)).toBe(1500);
+  });
+});
+
+describe('retryWrite: the one retry policy of every ARM write', () => {
+  const conflict = new ProviderError('JIT_AZURE_CONFLICT', 'x', { details: { armCode: 'SecurityRuleConflict', status: 400 } });
+  const locked = new ProviderError('JIT_AZURE_SCOPE_LOCKED', 'x', { details: { armCode: 'ScopeLocked', status: 409 } });
+  const runtime = { sleep: async () => {}, random: () => 0.5 };
+
+  it('retries a lost race on a fresh attempt, up to MAX_ATTEMPTS', async () => {
+    const seen: number[] = [];
+    await expect(retryWrite(runtime, async (attempt) => {
+      seen.push(attempt);
+      throw conflict;
+    })).rejects.toBe(conflict);
+    expect(seen).toEqual([...Array(MAX_ATTEMPTS).keys()]);
+    let calls = 0;
+    expect(await retryWrite(runtime, async () => (++calls < 3 ? Promise.reject(conflict) : 'done'))).toBe('done');
+  });
+
+  it('never retries ScopeLocked', async () => {
+    let calls = 0;
+    await expect(retryWrite(runtime, async () => {
+      calls++;
+      throw locked;
+    })).rejects.toBe(locked);
+    expect(calls).toBe(1);
   });
 });

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../../src/core/errors.js';
 import {
+  addressOrPrefix,
   addressRange,
   hostPrefix,
   isPublicUnicast,
   parsePrefix,
   prefixContains,
+  tryAddressBlock,
   tryParseAddress,
 } from '../../../src/core/prefix.js';
 
@@ -101,5 +103,24 @@ describe('addresses', () => {
     expect(hostPrefix('8.8.4.4').cidr).toBe('8.8.4.4/32');
     expect(hostPrefix('2606:4700::1').cidr).toBe('2606:4700::1/128');
     expect(() => hostPrefix('nope')).toThrow(UserError);
+  });
+});
+
+describe('address blocks (a cloud-allocated block, e.g. a NIC IP configuration holding a prefix)', () => {
+  it.each<[string, number, string | undefined]>([
+    ['172.20.2.16', 28, '172.20.2.16/28'],
+    ['172.20.2.20', 28, '172.20.2.16/28'],
+    ['10.0.0.4', 32, '10.0.0.4/32'],
+    ['fd00:1::5', 80, 'fd00:1::/80'],
+    ['10.0.0.4', 33, undefined],
+    ['10.0.0.4', 27.5, undefined],
+    ['10.1', 24, undefined],
+  ])('%s/%d → %s', (address, length, cidr) => {
+    expect(tryAddressBlock(address, length)?.cidr).toBe(cidr);
+  });
+
+  it('addressOrPrefix reads an address as its host prefix and a CIDR as itself', () => {
+    expect(addressOrPrefix('10.0.0.4')).toMatchObject({ cidr: '10.0.0.4/32' });
+    expect(addressOrPrefix('172.20.2.16/28')).toMatchObject({ cidr: '172.20.2.16/28', family: 4 });
   });
 });

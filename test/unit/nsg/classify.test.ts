@@ -123,3 +123,15 @@ describe('findCoveringAllows', () => {
     expect(covering.map((c) => [c.rule.name, c.breadth, c.certain])).toEqual(expected);
   });
 });
+
+describe('sourceBreadth when the subnet sends its default route to an appliance', () => {
+  it.each<[RuleSpec, 'broad' | 'narrow']>([
+    [{ src: 'VirtualNetwork' }, 'broad'],
+    [{ src: 'virtualnetwork' }, 'broad'],
+    [{ src: '10.0.0.0/8' }, 'narrow'],
+    [{ src: 'AzureCloud' }, 'narrow'],
+    [{ srcAsg: true }, 'narrow'],
+  ])('%j → %s', (spec, breadth) => {
+    expect(sourceBreadth(allow(100, spec), { broadVirtualNetwork: true })).toBe(breadth);
+  });
+});

@@ -245,3 +245,29 @@ describe('assessLockdown', () => {
     expect([...new Set(result?.exposures.map((e) => e.destination))]).toEqual(['10.0.1.5']);
   });
 });
+
+describe('assessLockdown when the default route goes to an appliance', () => {
+  const target = (broadVirtualNetwork: boolean): LockdownTarget => ({
+    ports: [SSH],
+    destinations: ['10.0.1.4'],
+    activeGrantSources: [],
+    vnetPrefixes: ['10.0.0.0/16'],
+    broadVirtualNetwork,
+  });
+  const vnetSsh = [[allow(200, { name: 'vnet-ssh', src: 'VirtualNetwork', ports: '22' })]];
+
+  it('a VirtualNetwork Allow lets the internet in, and is named', () => {
+    const [result] = assessLockdown(vnetSsh, target(true));
+    expect(result).toMatchObject({ state: 'exposed', certain: true });
+    expect(names(result!.defeatedBy)).toEqual(['vnet-ssh']);
+  });
+
+  it('the same rule without that route is narrow: locked', () => {
+    expect(assessLockdown(vnetSsh, target(false))[0]?.state).toBe('locked');
+  });
+
+  it('jit\'s deny ahead of it locks the port again', () => {
+    const [result] = assessLockdown([[deny(150, { ports: '22', dst: '10.0.1.4' }), ...vnetSsh[0]!]], target(true));
+    expect(result?.state).toBe('locked');
+  });
+});

@@ -12,7 +12,7 @@ import {
   protocolOverlaps,
 } from '../../../src/core/nsg/match.js';
 import type { NsgProtocol } from '../../../src/core/nsg/types.js';
-import { hostPrefix, parsePrefix } from '../../../src/core/prefix.js';
+import { addressOrPrefix, hostPrefix, parsePrefix } from '../../../src/core/prefix.js';
 import { allow, type RuleSpec } from './fixtures.js';
 
 const VNET = ['10.0.0.0/16', 'fd00:1::/48'].map((p) => parsePrefix(p, 'test'));
@@ -203,5 +203,29 @@ describe('matchTarget (protocol, ports, destination, source port)', () => {
     ['ASG destination', { ports: '22', dstAsg: true }, [tcp(22)], 'maybe'],
   ])('%s', (_, spec, ports, expected) => {
     expect(matchTarget(allow(100, spec), ports, vm)).toBe(expected);
+  });
+});
+
+describe('matchDestinations for a VM address block (an IP configuration holding a prefix)', () => {
+  it.each<[string, RuleSpec, Match]>([
+    ['the block itself', { dst: '10.0.1.16/28' }, 'yes'],
+    ['a subnet holding the block', { dst: '10.0.1.0/24' }, 'yes'],
+    ['one address of the block: some of its traffic', { dst: '10.0.1.20' }, 'maybe'],
+    ['half of the block', { dst: '10.0.1.16/29' }, 'maybe'],
+    ['beside the block', { dst: '10.0.1.32/28' }, 'no'],
+    ['VirtualNetwork', { dst: 'VirtualNetwork' }, 'yes'],
+  ])('%s', (_, spec, expected) => {
+    expect(matchDestinations(allow(100, spec), [addressOrPrefix('10.0.1.16/28')])).toBe(expected);
+  });
+});
+
+describe('matchSource when the default route goes to an appliance', () => {
+  it('VirtualNetwork then holds every source, Internet is unchanged', () => {
+    const vnet = [parsePrefix('10.0.0.0/16', 'vnet')];
+    const outside = hostPrefix('81.2.69.1');
+    expect(matchSource(allow(100, { src: 'VirtualNetwork' }), outside, vnet)).toBe('no');
+    expect(matchSource(allow(100, { src: 'VirtualNetwork' }), outside, vnet, { broadVirtualNetwork: true })).toBe('yes');
+    expect(matchSource(allow(100, { src: 'Internet' }), outside, vnet, { broadVirtualNetwork: true })).toBe('yes');
+    expect(matchSource(allow(100, { src: 'Internet' }), hostPrefix('10.0.0.9'), vnet, { broadVirtualNetwork: true })).toBe('no');
   });
 });

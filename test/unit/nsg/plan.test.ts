@@ -265,3 +265,31 @@ describe('planAllowPriority', () => {
     expect(summary(planAllowPriority(rules, { ports, source, destinations: VM }))).toEqual(expected);
   });
 });
+
+describe('planDenyPriority with a default route to an appliance, and a VM address block', () => {
+  const VNET_SSH = allow(300, { src: 'VirtualNetwork', ports: '22' });
+  it.each<[string, NsgRule[], string[], boolean, Expected]>([
+    ['VirtualNetwork is narrow: behind it', [VNET_SSH], VM, false, 4096],
+    ['VirtualNetwork is broad: ahead of it', [VNET_SSH], VM, true, 299],
+    [
+      'broad VirtualNetwork ahead of a VPN rule: no slot, both named',
+      [VNET_SSH, allow(500, { src: VPN, ports: '22' })],
+      VM,
+      true,
+      ['broad-ahead-of-narrow', ['allow-300', 'allow-500']],
+    ],
+    ['a broad rule for one address of the block covers it', [allow(300, { dst: '10.0.1.20', ports: '22' })], ['10.0.1.16/28'], false, 299],
+    ['a broad rule beside the block does not', [allow(300, { dst: '10.0.1.32/28', ports: '22' })], ['10.0.1.16/28'], false, 4096],
+  ])('%s', (_, rules, destinations, broadVirtualNetwork, expected) => {
+    expect(summary(planDenyPriority(rules, { ports: SSH, destinations, broadVirtualNetwork }))).toEqual(expected);
+  });
+
+  it('a grant to a block goes ahead of a deny that covers part of it', () => {
+    const plan = planAllowPriority([deny(500, { dst: '10.0.1.20', ports: '22' })], {
+      ports: SSH,
+      source: '81.2.69.5/32',
+      destinations: ['10.0.1.16/28'],
+    });
+    expect(summary(plan)).toBe(499);
+  });
+});
