@@ -258,6 +258,8 @@ export function describeKillTrials(makeHarness: () => Promise<CloudHarness>): vo
         leaks: leaks.length,
         worstLagMs: worst,
         signalledWhileWriting: results.filter((r) => r.signalMinusEntryMs !== null).length,
+        // Signalled while running, yet the request finished as if nothing happened (exit 0).
+        signalIgnored: results.filter((r) => r.interrupted && r.exit === '0').length,
         wallMs: Date.now() - started,
         results,
       };
