@@ -227,7 +227,12 @@ export async function awsHarness(): Promise<CloudHarness> {
           ? await jitGroupOf(vm)
           : (await groupsOf(vm)).find((g) => g.GroupName === `app-${vm}`)?.GroupId;
       if (!group) throw new Error(`no ${rule.place} group for ${vm} (is jit enabled on it?)`);
-      // What jit's grant write sends: the rule with its description, tagged in the same call.
+      // What jit's grant write sends: the rule with its description, tagged in the same call. EC2
+      // takes TagSpecifications on this call and answers with the new SecurityGroupRules, ids and
+      // tags included (AWS CLI reference, `ec2 authorize-security-group-ingress --tag-specifications`;
+      // API reference AuthorizeSecurityGroupIngress). A later rule with the same protocol, ports and
+      // CIDR in the same group is refused as a duplicate, so a forged rule in jit's group occupies
+      // that slot for jit's own grant too.
       const answer = await ec2.send(
         new AuthorizeSecurityGroupIngressCommand({
           GroupId: group,
