@@ -1,15 +1,19 @@
 /**
- * One harness per cloud emulator, so the same end-to-end behaviour (expiry, sweep, -- CMD) is
- * tested through bin/jit.js on both: a fresh VM per test, the environment a jit subprocess needs,
- * and read-outs of the cloud state (jit's allow rules, and everything a user configured).
+ * One harness per cloud emulator, so the same end-to-end behaviour (expiry, sweep, -- CMD, faults)
+ * is tested through bin/jit.js on both: a fresh VM per test, the environment a jit subprocess needs,
+ * read-outs of the cloud state (jit's allow rules, and everything a user configured), and forged
+ * rules that carry jit's metadata without jit having written them (the fault suite's hostile input).
  */
 import {
+  AuthorizeSecurityGroupIngressCommand,
   DescribeInstancesCommand,
   DescribeSecurityGroupRulesCommand,
   DescribeSecurityGroupsCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { grantDescription as awsGrantDescription, grantTags } from '../../../src/clouds/aws/grant-metadata.js';
 import { buildAwsClients } from '../../../src/clouds/aws/index.js';
+import { allowRuleName, grantDescription as azureGrantDescription } from '../../../src/clouds/azure/rules.js';
 import { armSubprocessEnv, seedLinuxVm, startArmEmulator } from '../../emulators/arm/server.js';
 import { startMoto } from '../../emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../../integration/aws/support.js';
@@ -21,6 +25,29 @@ export interface JitRuleView {
   name: string;
   /** Source prefix as the cloud stores it, normalised to CIDR. */
   source: string;
+}
+
+/**
+ * A rule written straight into the cloud, bypassing jit, with jit's grant metadata in the format jit
+ * writes (the product's own formatters, so a forgery stays indistinguishable from the real thing
+ * when that format changes).
+ */
+export interface ForgedRule {
+  /**
+   * `jit`: where jit keeps grants (AWS: the instance's `jit-access-<instance-id>` group; Azure: a
+   * rule named `jit-allow-<vm>-<grant id>` on every NSG of the VM's path). `user`: where jit does not
+   * (AWS: the instance's own non-jit group; Azure: a rule of another name, on the NIC's NSG).
+   */
+  place: 'jit' | 'user';
+  /** A CIDR; Azure also takes `*` and service tags. */
+  source: string;
+  port: number;
+  grantId: string;
+  /** ISO 8601. */
+  expiresAt: string;
+  requester: string;
+  /** Azure, `user` rules: the rule's name (default `monitoring-<grant id>`). */
+  name?: string;
 }
 
 export interface CloudHarness {
@@ -35,6 +62,13 @@ export interface CloudHarness {
   jitAllowRules(vm: string): Promise<JitRuleView[]>;
   /** Everything not made by jit on the VM's path, in a form that compares equal when unchanged. */
   userRules(vm: string): Promise<unknown>;
+  /**
+   * Writes a rule as a forger or a user would, ahead of every deny rule, so a broad source really
+   * admits the internet. Returns its handle for `ruleState` (AWS: the rule id; Azure: its name).
+   */
+  forgeRule(vm: string, rule: ForgedRule): Promise<string>;
+  /** Everything the cloud stores about that rule, as text; undefined once it is gone. */
+  ruleState(vm: string, handle: string): Promise<string | undefined>;
   close(): Promise<void>;
 }
 
@@ -74,6 +108,39 @@ export async function azureHarness(): Promise<CloudHarness> {
     async userRules(vm) {
       return nsgsOf(vm).map(({ nsg, rules }) => ({ nsg, rules: rules.filter((r) => !r.name.startsWith('jit-')) }));
     },
+    async forgeRule(vm, rule) {
+      const seeded = vms.get(vm)!;
+      const nic = emu.state.getNic(seeded.subscriptionId, seeded.resourceGroup, `${vm}-nic`);
+      const configs = nic?.properties.ipConfigurations as { properties: { privateIPAddress: string } }[];
+      const name = rule.place === 'jit' ? allowRuleName(vm, rule.grantId, 'tcp', false) : (rule.name ?? `monitoring-${rule.grantId}`);
+      // A grant's rules sit on every NSG of the path (both must allow); a user's rule on the NIC's.
+      const nsgs = rule.place === 'jit' ? nsgsOf(vm) : nsgsOf(vm).slice(0, 1);
+      for (const { nsg, rules } of nsgs) {
+        // The lowest free priority: ahead of jit's deny rules, which sit just before the broad rules.
+        const taken = new Set(rules.filter((r) => r.direction === 'Inbound').map((r) => Number(r.priority)));
+        let priority = 100;
+        while (taken.has(priority)) priority += 1;
+        emu.state.putRule(seeded.subscriptionId, seeded.resourceGroup, nsg, {
+          name,
+          priority,
+          direction: 'Inbound',
+          access: 'Allow',
+          protocol: 'Tcp',
+          sourceAddressPrefix: rule.source,
+          sourcePortRange: '*',
+          destinationAddressPrefix: configs[0]!.properties.privateIPAddress,
+          destinationPortRange: String(rule.port),
+          description: azureGrantDescription(rule),
+        });
+      }
+      return name;
+    },
+    async ruleState(vm, handle) {
+      const found = nsgsOf(vm).flatMap(({ nsg, rules }) =>
+        rules.filter((r) => r.name === handle).map((r) => ({ nsg, ...r })),
+      );
+      return found.length > 0 ? JSON.stringify(found) : undefined;
+    },
     close: () => emu.close(),
   };
 }
@@ -90,8 +157,11 @@ export async function awsHarness(): Promise<CloudHarness> {
   // The inspecting client in this process takes its (fake) credentials from the environment too.
   process.env.AWS_ACCESS_KEY_ID = awsEnv.AWS_ACCESS_KEY_ID;
   process.env.AWS_SECRET_ACCESS_KEY = awsEnv.AWS_SECRET_ACCESS_KEY;
-  const { ec2 } = buildAwsClients({ region: 'eu-west-1', env: awsEnv, maxAttempts: 1 });
+  // Retries: moto answers 500 when the machine is overloaded, and a read-out that fails on that would
+  // fail a test for a reason that has nothing to do with jit.
+  const { ec2 } = buildAwsClients({ region: 'eu-west-1', env: awsEnv, maxAttempts: 3 });
   const vms = new Map<string, { instanceId: string; vpcId: string }>();
+  let made = 0;
   const instance = async (vm: string) => {
     const { instanceId } = vms.get(vm)!;
     const answer = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
@@ -100,6 +170,16 @@ export async function awsHarness(): Promise<CloudHarness> {
   const rulesOf = async (groupId: string): Promise<SecurityGroupRule[]> =>
     (await ec2.send(new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }] })))
       .SecurityGroupRules ?? [];
+  // Found once: jit keeps one group per instance for as long as jit is enabled on it, and the fault
+  // suite polls it several times a second.
+  const jitGroups = new Map<string, string>();
+  const jitGroupOf = async (vm: string) => {
+    const known = jitGroups.get(vm);
+    if (known) return known;
+    const group = (await groupsOf(vm)).find((g) => g.GroupName === `jit-access-${vms.get(vm)!.instanceId}`)?.GroupId;
+    if (group) jitGroups.set(vm, group);
+    return group;
+  };
   const groupsOf = async (vm: string) =>
     (
       await ec2.send(
@@ -110,7 +190,8 @@ export async function awsHarness(): Promise<CloudHarness> {
     cloud: 'aws',
     env: (configDir) => ({ ...baseEnv(configDir), ...awsEnv, JIT_CLOUD: 'aws' }),
     async newVm() {
-      const name = `awsvm${vms.size + 1}`;
+      // Numbered before the first await: VMs made at once must not share a name.
+      const name = `awsvm${++made}`;
       const place = await createVpc(ec2);
       const app = await createGroup(ec2, place.vpcId, `app-${name}`, [
         { from: 22, cidr: '0.0.0.0/0', description: 'SSH from anywhere' },
@@ -123,11 +204,11 @@ export async function awsHarness(): Promise<CloudHarness> {
       return (await instance(vm))?.PublicIpAddress as string;
     },
     async jitAllowRules(vm) {
-      const jitGroup = (await groupsOf(vm)).find((g) => g.GroupName === `jit-access-${vms.get(vm)!.instanceId}`);
+      const jitGroup = await jitGroupOf(vm);
       if (!jitGroup) return [];
-      return (await rulesOf(jitGroup.GroupId!))
+      return (await rulesOf(jitGroup))
         .filter((r) => !r.IsEgress)
-        .map((r) => ({ on: jitGroup.GroupId!, name: r.SecurityGroupRuleId!, source: cidr(r.CidrIpv4 ?? r.CidrIpv6 ?? '') }));
+        .map((r) => ({ on: jitGroup, name: r.SecurityGroupRuleId!, source: cidr(r.CidrIpv4 ?? r.CidrIpv6 ?? '') }));
     },
     async userRules(vm) {
       const groups = (await groupsOf(vm)).filter((g) => !g.GroupName?.startsWith('jit-access-'));
@@ -139,6 +220,40 @@ export async function awsHarness(): Promise<CloudHarness> {
             .sort(),
         })),
       );
+    },
+    async forgeRule(vm, rule) {
+      const group =
+        rule.place === 'jit'
+          ? await jitGroupOf(vm)
+          : (await groupsOf(vm)).find((g) => g.GroupName === `app-${vm}`)?.GroupId;
+      if (!group) throw new Error(`no ${rule.place} group for ${vm} (is jit enabled on it?)`);
+      // What jit's grant write sends: the rule with its description, tagged in the same call. EC2
+      // takes TagSpecifications on this call and answers with the new SecurityGroupRules, ids and
+      // tags included (AWS CLI reference, `ec2 authorize-security-group-ingress --tag-specifications`;
+      // API reference AuthorizeSecurityGroupIngress). A later rule with the same protocol, ports and
+      // CIDR in the same group is refused as a duplicate, so a forged rule in jit's group occupies
+      // that slot for jit's own grant too.
+      const answer = await ec2.send(
+        new AuthorizeSecurityGroupIngressCommand({
+          GroupId: group,
+          IpPermissions: [
+            {
+              IpProtocol: 'tcp',
+              FromPort: rule.port,
+              ToPort: rule.port,
+              IpRanges: [{ CidrIp: rule.source, Description: awsGrantDescription(rule) }],
+            },
+          ],
+          TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: grantTags(rule) }],
+        }),
+      );
+      return answer.SecurityGroupRules![0]!.SecurityGroupRuleId!;
+    },
+    async ruleState(vm, handle) {
+      const groups = await groupsOf(vm);
+      const rules = (await Promise.all(groups.map((g) => rulesOf(g.GroupId!)))).flat();
+      const found = rules.find((r) => r.SecurityGroupRuleId === handle);
+      return found && JSON.stringify(found);
     },
     close: () => moto.stop(),
   };

@@ -4,54 +4,16 @@
  * sweep works from another machine, and -- CMD revokes when the command ends.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runBin, tempConfigDir } from '../../support/cli.js';
 import type { CloudHarness } from './cloud-harness.js';
-
-const NET_GUARD = path.resolve(BIN, '../../test/support/net-guard.mjs');
+import { alive, endSchedulers, NET_GUARD, schedulerPid, sleep, waitFor, workersFor } from './processes.js';
 
 // Tests that wait out real grant durations (seconds each) and then the scheduler's exit: under CI's
 // load they take 10-25 s, so they carry a limit meant to catch a hang, not to time them.
 const WAITS_TIMEOUT_MS = 60_000;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Polls until `check` holds or `ms` pass; returns the time it first held (or undefined). */
-async function waitFor(check: () => Promise<boolean>, ms: number, every = 100): Promise<number | undefined> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return Date.now();
-    await sleep(every);
-  }
-  return (await check()) ? Date.now() : undefined;
-}
-
-function schedulerPid(dir: string): number | undefined {
-  const file = path.join(dir, 'scheduler.pid');
-  // The scheduler's lock: its pid on the first line, its start time on the second.
-  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
-}
-
-function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Pids of the scheduler processes serving this config directory, by command line. */
-function workersFor(dir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes('worker-main.js') && line.includes(dir))
-    .map((line) => Number.parseInt(line.trim(), 10));
-}
 
 export function describeExpiry(name: string, makeHarness: () => Promise<CloudHarness>): void {
   describe(`expiry on ${name}`, () => {
@@ -75,12 +37,8 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       cloud = await makeHarness();
     });
     afterEach(async () => {
-    // Every scheduler a test started ends with it.
-      for (const { dir } of dirs) {
-        const pid = schedulerPid(dir);
-        if (alive(pid)) process.kill(pid!, 'SIGTERM');
-        await waitFor(async () => !alive(pid), 3000, 50);
-      }
+      // Every scheduler a test started ends with it.
+      await endSchedulers(dirs.map(({ dir }) => dir));
     });
     afterAll(async () => {
       await cloud?.close();

@@ -1,0 +1,106 @@
+/**
+ * The processes an end-to-end test deals with: jit subprocesses it starts and may interrupt, and the
+ * detached schedulers they leave behind, which every test must end. Shared by the expiry suite and
+ * the fault suite (test/faults), so both find and end schedulers the same way.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BIN, ROOT } from '../../support/cli.js';
+
+export const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until `check` holds or `ms` pass; returns the time it first held (or undefined). */
+export async function waitFor(check: () => Promise<boolean>, ms: number, every = 100): Promise<number | undefined> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return Date.now();
+    await sleep(every);
+  }
+  return (await check()) ? Date.now() : undefined;
+}
+
+/** The pid the scheduler of this config directory recorded, if any. */
+export function schedulerPid(dir: string): number | undefined {
+  const file = path.join(dir, 'scheduler.pid');
+  // The scheduler's lock: its pid on the first line, its start time on the second.
+  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+}
+
+export function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Pids of the scheduler processes serving this config directory, by command line: a scheduler that
+ * has not written (or never writes) its pid file is found too, and a recycled pid is not mistaken
+ * for one.
+ */
+export function workersFor(dir: string): number[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out
+    .split('\n')
+    .filter((line) => line.includes('worker-main.js') && line.includes(dir))
+    .map((line) => Number.parseInt(line.trim(), 10));
+}
+
+/** One scheduler serves this directory and is fully started: it holds the lock and wrote its pid. */
+export function schedulerRunning(dir: string): boolean {
+  return workersFor(dir).length === 1 && alive(schedulerPid(dir));
+}
+
+/** Ends every scheduler serving these config directories (SIGTERM, then SIGKILL) and waits for it. */
+export async function endSchedulers(dirs: readonly string[]): Promise<void> {
+  const pids = dirs.flatMap((dir) => [...new Set([...workersFor(dir), schedulerPid(dir) ?? 0])]).filter(alive);
+  const signal = (name: NodeJS.Signals) => {
+    for (const pid of pids) {
+      try {
+        process.kill(pid, name);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  signal('SIGTERM');
+  if (!(await waitFor(async () => !pids.some(alive), 3000, 50))) {
+    signal('SIGKILL');
+    await waitFor(async () => !pids.some(alive), 3000, 50);
+  }
+}
+
+/**
+ * bin/jit.js as a child the test can signal, with the network guard loaded. Its output is
+ * collected; `exited` resolves with the exit code, or the signal that ended it.
+ */
+export interface JitChild {
+  child: ChildProcess;
+  startedAt: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+export function spawnJit(argv: string[], env: Record<string, string>): JitChild {
+  const child = spawn(process.execPath, [BIN, ...argv], {
+    env: { ...env, NODE_OPTIONS: `--import=${NET_GUARD}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const startedAt = Date.now();
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (c) => (stdout += c));
+  child.stderr!.on('data', (c) => (stderr += c));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    },
+  );
+  return { child, startedAt, exited };
+}

@@ -1,0 +1,4 @@
+import { awsHarness } from '../e2e/support/cloud-harness.js';
+import { describeKillTrials } from './support/kill-trials.js';
+
+describeKillTrials(awsHarness);

@@ -1,0 +1,83 @@
+/**
+ * What every fault test needs on each cloud: the emulator's harness, private config directories
+ * (each one's schedulers ended when its test ends, so concurrent tests never end each other's),
+ * jit run through bin/jit.js, and VMs with jit enabled.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, type TestContext } from 'vitest';
+import { awsHarness, azureHarness, type CloudHarness } from '../../e2e/support/cloud-harness.js';
+import { endSchedulers } from '../../e2e/support/processes.js';
+import { type CliResult, runBin, tempConfigDir } from '../../support/cli.js';
+
+/** Requests in these tests come from here; enable allows it (TEST-NET-2, never routed). */
+export const POLICY_SOURCES = '198.51.100.0/24';
+
+export interface FaultWorld {
+  cloud: CloudHarness;
+  /**
+   * A config directory whose schedulers end, and which is removed, when the test ends. The test's
+   * own context registers that: tests run concurrently, and each ends only its own schedulers.
+   */
+  newDir(test: TestContext): string;
+  jit(dir: string, args: string[]): Promise<CliResult>;
+  /** A new VM with `jit enable` done for port 22 (sources in POLICY_SOURCES), with `dir`. */
+  enabled(dir: string): Promise<string>;
+  /** The sources of jit's allow rules on the VM, sorted. */
+  sources(vm: string): Promise<string[]>;
+}
+
+export interface LedgerEntry {
+  id: string;
+  state: string;
+  expiresAt: string;
+}
+
+export function readLedger(dir: string): LedgerEntry[] {
+  return (JSON.parse(readFileSync(path.join(dir, 'grants.json'), 'utf8')) as { grants: LedgerEntry[] }).grants;
+}
+
+export const CLOUDS = [
+  ['aws', 'aws (moto)', awsHarness],
+  ['azure', 'azure (ARM emulator)', azureHarness],
+] as const;
+
+/** One describe block per cloud, each with its emulator up for the block's tests. */
+export function describeOnEachCloud(
+  title: string,
+  body: (world: () => FaultWorld, cloud: (typeof CLOUDS)[number][0]) => void,
+): void {
+  for (const [cloudName, name, makeHarness] of CLOUDS) {
+    describe(`${title} on ${name}`, () => {
+      let world: FaultWorld | undefined;
+      beforeAll(async () => {
+        const cloud = await makeHarness();
+        world = {
+          cloud,
+          newDir(test) {
+            const { dir, cleanup } = tempConfigDir();
+            test.onTestFinished(async () => {
+              await endSchedulers([dir]);
+              cleanup();
+            });
+            return dir;
+          },
+          jit: (dir, args) => runBin(args, { env: cloud.env(dir) }),
+          async enabled(dir) {
+            const vm = await cloud.newVm();
+            const result = await runBin(['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json'], {
+              env: cloud.env(dir),
+            });
+            expect(result.code, result.stderr).toBe(0);
+            return vm;
+          },
+          sources: async (vm) => [...new Set((await cloud.jitAllowRules(vm)).map((r) => r.source))].sort(),
+        };
+      });
+      afterAll(async () => {
+        await world?.cloud.close();
+      });
+      body(() => world!, cloudName);
+    });
+  }
+}
