@@ -19,6 +19,8 @@ export interface GrantView extends JudgedGrant {
 
 export interface TargetStatusView extends TargetStatus {
   policy: Policy | undefined;
+  /** The lock-down is in place and no rule admits the internet to a policy port. */
+  effective: boolean;
   grants: GrantView[];
 }
 
@@ -39,7 +41,8 @@ export async function statusOf(
   // is shown, with what makes it untrustworthy (grant-trust.ts).
   const judged = judgeGrants(await provider.listGrants(target), clock.now(), policy);
   const status = await provider.status(target, policy ?? MANAGEMENT_POLICY, judged.exceptions);
-  return { ...status, policy, grants: withTimeLeft(judged.grants, clock) };
+  const effective = policy !== undefined && status.lockedDown && status.exposure.every((e) => e.verdict === 'locked');
+  return { ...status, policy, effective, grants: withTimeLeft(judged.grants, clock) };
 }
 
 /** Without a VM: every jit grant in scope (subscription / region), anyone's. */
