@@ -62,15 +62,18 @@ export function installTarball(tarball: string, parent: string, name: string): I
 }
 
 /** Bytes and files under a directory (files' sizes, as `du --apparent-size` counts them). */
-export function treeSize(dir: string): { bytes: number; files: number } {
+export function treeSize(dir: string): { bytes: number; disk: number; files: number } {
   let bytes = 0;
+  let disk = 0;
   let files = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile()) continue;
+    const stat = statSync(path.join(entry.parentPath, entry.name));
     files += 1;
-    bytes += statSync(path.join(entry.parentPath, entry.name)).size;
+    bytes += stat.size;
+    disk += stat.blocks * 512; // what `du` reports: thousands of small files each fill a block
   }
-  return { bytes, files };
+  return { bytes, disk, files };
 }
 
 /** The packages npm installed (node_modules/**​/package.json of a package root), the top one included. */

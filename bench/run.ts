@@ -17,7 +17,7 @@
  * (the "before" figures); BENCH_ONLY=package,startup,… runs some sections.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DescribeSecurityGroupRulesCommand, DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
@@ -44,7 +44,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const INSTALL_RUNS = Number(process.env.BENCH_INSTALL_RUNS ?? 3);
 const LAG_GRANTS = Number(process.env.BENCH_LAG_GRANTS ?? 20);
 const WORK = tempRoot('jit-bench-');
-const tempDir = () => tempRoot(path.join(WORK, 'd-'));
+const tempDir = () => mkdtempSync(path.join(WORK, 'd-'));
 /** The installed package's bin/jit.js, set by section 0 (which every other section needs). */
 let JIT = '';
 const baseEnv = (): NodeJS.ProcessEnv => {
@@ -124,7 +124,7 @@ function packageSection(measure: boolean): void {
   const [j, b] = [median(installs.map((i) => i.jit.ms)), median(installs.map((i) => i.base.ms))];
   console.log(`\n0. package: ${path.basename(packed.tarball)} from ${PROJECT}`);
   console.log(`   packed ${mb(packed.size)}, ${packed.entryCount} files, ${mb(packed.unpackedSize)} unpacked`);
-  console.log(`   installed: ${packages.length} package(s), ${mb(tree.bytes)} in ${tree.files} files ` +
+  console.log(`   installed: ${packages.length} package(s), ${mb(tree.bytes)} (${mb(tree.disk)} on disk) in ${tree.files} files ` +
     `(jit itself ${mb(own.bytes)} in ${own.files} files)   goal <= 3 packages, <= 20 MB: ` +
     `${packages.length <= 3 && tree.bytes <= 20e6 ? 'met' : 'NOT MET'}`);
   console.log(`   npm install <tarball>, empty cache, ${installs.length} runs: ${ms(j)}   ` +

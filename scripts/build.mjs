@@ -14,6 +14,7 @@
 // sbom.cdx.json (CycloneDX 1.5 JSON of the bundled packages, from `npm sbom`, kept to those packages).
 // `jit --version --verbose` lists the bundled packages, which the build passes in through `define`.
 import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,5 +144,12 @@ writeFileSync(path.join(root, 'sbom.cdx.json'), `${JSON.stringify(sbom(packages)
 // The tests read which package went into which output file; the metafile stays out of the package.
 mkdirSync(path.join(root, '.tmp'), { recursive: true });
 writeFileSync(path.join(root, '.tmp', 'esbuild-metafile.json'), JSON.stringify(metafile));
+// Self-contained: the only imports left outside the bundle are Node's built-ins. (A require() that
+// esbuild cannot resolve inside a try block is left as is, with a warning; here it fails the build.)
+const builtin = new Set(builtinModules);
+for (const [file, output] of Object.entries(metafile.outputs)) {
+  const outside = output.imports.filter((i) => i.external && !i.path.startsWith('node:') && !builtin.has(i.path));
+  if (outside.length > 0) throw new Error(`${file} imports ${outside.map((i) => i.path).join(', ')} from outside the bundle`);
+}
 if (!existsSync(path.join(root, 'dist', 'worker-main.js'))) throw new Error('the scheduler entry dist/worker-main.js was not written');
 console.log(`dist/: ${packages.length} bundled packages; THIRD-PARTY-NOTICES and sbom.cdx.json written`);
