@@ -39,7 +39,8 @@ export function pack(project: string, into: string): Packed {
     entryCount: number;
   }[];
   if (!info) throw new Error(`npm pack in ${project} reported no tarball`);
-  return { tarball: path.join(into, info.filename), size: info.size, unpackedSize: info.unpackedSize, entryCount: info.entryCount };
+  const { size, unpackedSize, entryCount } = info;
+  return { tarball: path.join(into, info.filename), size, unpackedSize, entryCount };
 }
 
 /** npm's environment with a cache of its own (empty when the directory is new) and no audit/fund calls. */
@@ -76,7 +77,7 @@ export function treeSize(dir: string): { bytes: number; disk: number; files: num
   return { bytes, disk, files };
 }
 
-/** The packages npm installed (node_modules/**​/package.json of a package root), the top one included. */
+/** The packages npm installed, as npm's hidden lockfile lists them (node_modules/<name>), the top one included. */
 export function installedPackages(dir: string): string[] {
   const lock = JSON.parse(readFileSync(path.join(dir, 'node_modules', '.package-lock.json'), 'utf8')) as {
     packages: Record<string, unknown>;

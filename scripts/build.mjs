@@ -12,7 +12,7 @@
 // From the metafile (the list of every file that went into the bundle) it then writes, beside the
 // package's LICENSE: THIRD-PARTY-NOTICES (the licence text of every bundled package) and
 // sbom.cdx.json (CycloneDX 1.5 JSON of the bundled packages, from `npm sbom`, kept to those packages).
-// `jit --version --verbose` lists the bundled packages, which the build passes in through `define`.
+// `jit --version --verbose` lists the bundled packages from that SBOM; the version comes in through `define`.
 import { execFileSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -133,12 +133,8 @@ function sbom(packages) {
 }
 
 rmSync(path.join(root, 'dist'), { recursive: true, force: true });
-// The first pass finds what is bundled; the second bakes that list and the version into the code
-// (both passes take a second or two, which is less trouble than patching output files).
-const first = await build({ ...options, write: false, define: { __JIT_BUILD__: 'undefined' } });
-const packages = bundledPackages(first.metafile);
-const info = { version: pkg.version, bundled: packages.map((p) => ({ name: p.name, version: p.version, license: p.license })) };
-const { metafile } = await build({ ...options, define: { __JIT_BUILD__: JSON.stringify(info) } });
+const { metafile } = await build({ ...options, define: { __JIT_BUILD__: JSON.stringify({ version: pkg.version }) } });
+const packages = bundledPackages(metafile);
 writeFileSync(path.join(root, 'THIRD-PARTY-NOTICES'), thirdPartyNotices(packages));
 writeFileSync(path.join(root, 'sbom.cdx.json'), `${JSON.stringify(sbom(packages), null, 2)}\n`);
 // The tests read which package went into which output file; the metafile stays out of the package.

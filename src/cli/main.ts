@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, UserError } from '../core/errors.js';
-import { buildInfo, verboseVersion } from './build-info.js';
+import { bundledPackages, packageVersion, verboseVersion } from './build-info.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { ipCommand } from './commands/ip.js';
@@ -20,7 +20,7 @@ export function buildProgram(run: CliRun): Command {
       'Just-in-time network access to cloud VMs: open a port for your IP only, for a bounded time, ' +
       'on Azure Network Security Groups and AWS EC2 security groups.',
     )
-    .version(buildInfo().version, '-V, --version', 'print the version (with --verbose: the bundled packages too)')
+    .version(packageVersion(), '-V, --version', 'print the version (with --verbose: the bundled packages too)')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -91,8 +91,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
   // `jit --version --verbose` answers "which @azure/identity is in this?" without unpacking anything.
   const own = outputFlagsFromArgv(argv);
   if (own.verbose && argv.every((arg) => arg.startsWith('-')) && argv.some((arg) => arg === '--version' || arg === '-V')) {
-    const info = buildInfo();
-    io.stdout.write(own.json ? `${JSON.stringify({ version: info.version, node: process.version, bundled: info.bundled })}\n` : verboseVersion(info));
+    const [version, bundled] = [packageVersion(), bundledPackages()];
+    io.stdout.write(own.json ? `${JSON.stringify({ version, node: process.version, bundled: bundled ?? null })}\n` : verboseVersion(version, bundled));
     return 0;
   }
   try {
