@@ -2,12 +2,13 @@
 // the SDK allows and nothing else: token (via az), list VMs to find it, its NIC, the subnet and both
 // NSGs (in parallel where independent), the management locks on both NSGs (jit must know no lock
 // would keep it from deleting what it writes), then the allow rule PUT on both NSGs in parallel,
-// awaited to completion. The bench compares a whole `jit request` process against this whole process. The
-// clients come from the same build-time bundle jit loads, so the ratio measures jit's own overhead.
-import { AzureCliCredential } from '@azure/identity';
-import { ComputeManagementClient, createPipelineRequest, NetworkManagementClient } from '../dist/clouds/azure/sdk.js';
+// awaited to completion. The bench compares a whole `jit request` process against this whole
+// process. The clients come from a bundle of the same SDK code jit ships (its path is the first
+// argument, built by bench/run.ts), so the ratio measures jit's own overhead.
+const [sdk, endpoint, subscription, vmName, source, priority] = process.argv.slice(2);
+const { AzureCliCredential, ComputeManagementClient, NetworkManagementClient, createPipelineRequest } =
+  await import(sdk);
 
-const [endpoint, subscription, vmName, source, priority] = process.argv.slice(2);
 const credential = new AzureCliCredential();
 const scopes = [`https://management.azure.com/.default`];
 const compute = new ComputeManagementClient(credential, subscription, { endpoint, credentials: { scopes } });

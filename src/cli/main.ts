@@ -2,9 +2,9 @@
  * The composition root: builds the commander program, runs it, and owns the one top-level error
  * handler. Commander's own parse errors come through it too (exit 2), and so does --json.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, UserError } from '../core/errors.js';
+import { bundledPackages, packageVersion, verboseVersion } from './build-info.js';
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { ipCommand } from './commands/ip.js';
@@ -14,20 +14,13 @@ import { type Io, processIo } from './io.js';
 import type { OutputFlags } from './output.js';
 import type { CliRun } from './run.js';
 
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
-}
-
 export function buildProgram(run: CliRun): Command {
   const program = new Command('jit')
     .description(
       'Just-in-time network access to cloud VMs: open a port for your IP only, for a bounded time, ' +
       'on Azure Network Security Groups and AWS EC2 security groups.',
     )
-    .version(packageVersion(), '-V, --version', 'print the version')
+    .version(packageVersion(), '-V, --version', 'print the version (with --verbose: the bundled packages too)')
     .helpOption('-h, --help', 'show help')
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
@@ -103,6 +96,13 @@ function usageError(error: CommanderError, argv: string[]): UserError {
 
 export async function main(argv: string[], io: Io): Promise<number> {
   const run: CliRun = { io, exitCode: 0 };
+  // `jit --version --verbose` answers "which @azure/identity is in this?" without unpacking anything.
+  const own = outputFlagsFromArgv(argv);
+  if (own.verbose && argv.every((arg) => arg.startsWith('-')) && argv.some((arg) => arg === '--version' || arg === '-V')) {
+    const [version, bundled] = [packageVersion(), bundledPackages()];
+    io.stdout.write(own.json ? `${JSON.stringify({ version, node: process.version, bundled: bundled ?? null })}\n` : verboseVersion(version, bundled));
+    return 0;
+  }
   try {
     await buildProgram(run).parseAsync(argv, { from: 'user' });
     return run.exitCode;

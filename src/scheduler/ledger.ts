@@ -87,7 +87,9 @@ async function writeAtomically(file: string, text: string): Promise<void> {
 
 async function acquire(file: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
   // Loaded on the first write only: every command reads the ledger (reaping), few write it.
-  const { lock } = await import('proper-lockfile');
+  // Through `default`: in the code-split bundle a dynamic import of a CommonJS package has only that
+  // export (esbuild issue #3245), while Node gives both.
+  const { default: { lock } } = await import('proper-lockfile');
   try {
     return await lock(file, { ...LOCK_OPTIONS, onCompromised });
   } catch (error) {

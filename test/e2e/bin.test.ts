@@ -78,8 +78,18 @@ describe('bin/jit.js', () => {
     expect(result.stderr).toMatch(/No AWS region is set: .*--region us-gov-west-1/);
   });
 
-  it('`jit --help` and `jit ip --source` load no cloud SDK, config store, spinner or prompt library', async () => {
-    for (const argv of [['--help'], ['ip', '--source', '203.0.113.9', '--json']]) {
+  it('`jit --help`, `jit ip --source` and `jit config list` load no cloud SDK, spinner or prompt library', async () => {
+    // The build bundles every package into dist/ and writes which package went into which output
+    // file (esbuild's metafile); what a command loaded is read back through it.
+    const metafile = JSON.parse(readFileSync(path.join(ROOT, '.tmp', 'esbuild-metafile.json'), 'utf8')) as {
+      outputs: Record<string, { inputs: Record<string, unknown> }>;
+    };
+    const cases: [string[], string[]][] = [
+      [['--help'], ['/node_modules/conf/']],
+      [['ip', '--source', '203.0.113.9', '--json'], ['/node_modules/conf/']],
+      [['config', 'list'], []],
+    ];
+    for (const [argv, alsoHeavy] of cases) {
       const file = path.join(dir, `imports-${argv[0]}.txt`);
       const hook = path.join(ROOT, 'test', 'support', 'record-imports.mjs');
       const result = await runBin(argv, {
@@ -87,20 +97,35 @@ describe('bin/jit.js', () => {
         nodeOptions: `--import=${hook}`,
       });
       expect(result.code).toBe(0);
-      const loaded = readFileSync(file, 'utf8');
-      expect(loaded).toContain('/dist/cli/main.js'); // the hook saw the program load
-      expect(loaded).toContain('/node_modules/commander/');
-      for (const heavy of [
-        '@azure/',
-        '@aws-sdk/',
-        '@smithy/',
-        '/node_modules/conf/',
-        '/node_modules/ora/',
-        '@inquirer/',
-      ]) {
-        expect(loaded).not.toContain(heavy);
+      const loaded = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+      expect(loaded).toContain(`file://${path.join(ROOT, 'dist', 'main.js')}`); // the hook saw the program load
+      // Self-contained: nothing is resolved from node_modules, everything comes from dist/.
+      expect(loaded.filter((url) => url.includes('/node_modules/'))).toEqual([]);
+      const inputs = loaded
+        .filter((url) => url.startsWith(`file://${ROOT}/dist/`))
+        .flatMap((url) => Object.keys(metafile.outputs[path.relative(ROOT, new URL(url).pathname)]?.inputs ?? {}))
+        .map((input) => `/${input}`);
+      expect(inputs.some((input) => input.includes('/node_modules/commander/'))).toBe(true);
+      for (const heavy of ['@azure/', '@aws-sdk/', '@smithy/', '/node_modules/ora/', '@inquirer/', ...alsoHeavy]) {
+        expect(inputs.filter((input) => input.includes(heavy)), `${argv.join(' ')} loaded ${heavy}`).toEqual([]);
       }
     }
+  });
+
+  it('--version --verbose lists the bundled SDK packages with their versions', async () => {
+    const installed = (name: string) =>
+      (JSON.parse(readFileSync(path.join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+        .version;
+    const text = await runBin(['--version', '--verbose'], { env });
+    expect(text.code).toBe(0);
+    expect(text.stdout.split('\n')[0]).toBe(version);
+    for (const name of ['@azure/identity', '@azure/arm-network', '@aws-sdk/client-ec2']) {
+      expect(text.stdout).toMatch(new RegExp(`^  ${name} +${installed(name).replaceAll('.', '\\.')} `, 'm'));
+    }
+    const json = await runBin(['--version', '--verbose', '--json'], { env });
+    const body = JSON.parse(json.stdout) as { version: string; bundled: { name: string; version: string }[] };
+    expect(body.version).toBe(version);
+    expect(body.bundled).toContainEqual(expect.objectContaining({ name: 'commander', version: installed('commander') }));
   });
 
   it('leaves quietly when its reader goes away (EPIPE)', async () => {

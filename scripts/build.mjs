@@ -1,0 +1,151 @@
+// `npm run build`: bundles everything jit runs into dist/ with esbuild, so the published package
+// needs no runtime dependencies (installing the SDKs as packages meant ~137 packages and 210 MB for a
+// few MB of code actually used). Two entry points, ES modules with code splitting: every
+// `await import()` in jit becomes its own chunk, so `jit --help`, `ip` and `config` load commander and
+// jit's own code but no cloud SDK, and a command loads only the SDK of its cloud.
+//
+//   dist/main.js         the CLI (bin/jit.js imports it)
+//   dist/worker-main.js  the detached scheduler; spawn.ts finds it as ./worker-main.js beside its own
+//                        chunk, which is why every output file sits flat in dist/
+//   dist/chunk-*.js      shared and lazily loaded code
+//
+// From the metafile (the list of every file that went into the bundle) it then writes, beside the
+// package's LICENSE: THIRD-PARTY-NOTICES (the licence text of every bundled package) and
+// sbom.cdx.json (CycloneDX 1.5 JSON of the bundled packages, from `npm sbom`, kept to those packages).
+// `jit --version --verbose` lists the bundled packages from that SBOM; the version comes in through `define`.
+import { execFileSync } from 'node:child_process';
+import { builtinModules } from 'node:module';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const options = {
+  absWorkingDir: root,
+  entryPoints: { main: 'src/cli/main.ts', 'worker-main': 'src/scheduler/worker-main.ts' },
+  outdir: 'dist',
+  entryNames: '[name]',
+  chunkNames: 'chunk-[hash]',
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  // The oldest Node the package supports ("engines"); 22 and 24 run the same output.
+  target: 'node20.17',
+  // The packages' ES module builds where they have one, so that esbuild can drop what is not used.
+  mainFields: ['module', 'main'],
+  // CommonJS packages inside an ES module bundle still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __jitRequire } from 'node:module'; const require = __jitRequire(import.meta.url);" },
+  // Whitespace and syntax only: identifiers keep their names, so a --verbose stack trace still reads.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // The licence texts ship once, whole, in THIRD-PARTY-NOTICES.
+  legalComments: 'none',
+  // No source maps in the package: they would double its size for stack traces few users read.
+  sourcemap: false,
+  metafile: true,
+  logLevel: 'warning',
+};
+
+/** The package a bundled file belongs to: its innermost node_modules/<name> or node_modules/@scope/<name>. */
+function packageDirOf(file) {
+  const parts = file.split('/');
+  const at = parts.lastIndexOf('node_modules');
+  if (at === -1) return undefined;
+  const length = parts[at + 1]?.startsWith('@') ? 3 : 2;
+  return parts.slice(0, at + length).join('/');
+}
+
+function bundledPackages(metafile) {
+  const dirs = new Set();
+  for (const file of Object.keys(metafile.inputs)) {
+    const dir = packageDirOf(file);
+    if (dir) dirs.add(dir);
+  }
+  return [...dirs]
+    .map((dir) => {
+      const manifest = JSON.parse(readFileSync(path.join(root, dir, 'package.json'), 'utf8'));
+      const license = typeof manifest.license === 'string' ? manifest.license : (manifest.license?.type ?? 'UNKNOWN');
+      return { dir, name: manifest.name, version: manifest.version, license };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name) || a.version.localeCompare(b.version));
+}
+
+const LICENSE_FILE = /^(licen[cs]e|copying|notice)(\.|-|$)/i;
+
+function thirdPartyNotices(packages) {
+  const texts = new Map(
+    packages.map((p) => {
+      const files = readdirSync(path.join(root, p.dir)).filter((name) => LICENSE_FILE.test(name)).sort();
+      return [p, files.map((name) => readFileSync(path.join(root, p.dir, name), 'utf8').trim())];
+    }),
+  );
+  // Some packages (a few @aws-sdk/* ones) ship no licence file, only the "license" field: they are
+  // pointed at the text of the same licence as another bundled package ships it.
+  const reference = new Map();
+  for (const [p, found] of texts) if (found.length > 0 && !reference.has(p.license)) reference.set(p.license, p);
+  const sections = packages.map((p) => {
+    let body = texts.get(p).join('\n\n');
+    if (!body) {
+      const other = reference.get(p.license);
+      if (!other) throw new Error(`${p.name}@${p.version} is bundled, ships no licence file, and no other package ships ${p.license}`);
+      body = `The package ships no licence file; its package.json declares ${p.license}, whose text is given above under ${other.name}@${other.version}.`;
+    }
+    return `${'-'.repeat(100)}\n${p.name}@${p.version} (${p.license})\n\n${body}\n`;
+  });
+  // Packages with their own text first, so that "given above" holds.
+  sections.sort((a, b) => Number(a.includes('ships no licence file')) - Number(b.includes('ships no licence file')));
+  return (
+    `${pkg.name} ${pkg.version} bundles the following packages into dist/. Their licence notices follow.\n` +
+    `The list is generated at build time from the bundle's metafile (scripts/build.mjs).\n\n` +
+    `${sections.join('\n')}`
+  );
+}
+
+/**
+ * `npm sbom` knows each package's resolved URL and integrity from the lockfile; its document covers
+ * the whole installed tree (dev tools included), so it is cut down to the packages in the bundle.
+ */
+function sbom(packages) {
+  const full = JSON.parse(
+    execFileSync('npm', ['sbom', '--sbom-format', 'cyclonedx', '--sbom-type', 'application', '--package-lock-only'], {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    }),
+  );
+  const bundled = new Set(packages.map((p) => `${p.name}@${p.version}`));
+  const components = full.components.filter((c) => bundled.has(`${c.group ? `${c.group}/` : ''}${c.name}@${c.version}`));
+  const missing = packages.filter((p) => !components.some((c) => `${c.group ? `${c.group}/` : ''}${c.name}` === p.name));
+  if (missing.length > 0) throw new Error(`npm sbom does not list ${missing.map((p) => p.name).join(', ')}`);
+  const refs = new Set([full.metadata.component['bom-ref'], ...components.map((c) => c['bom-ref'])]);
+  return {
+    ...full,
+    metadata: { ...full.metadata, component: { ...full.metadata.component, description: 'jit-access as published: the packages bundled into dist/' } },
+    components,
+    dependencies: full.dependencies
+      .filter((d) => refs.has(d.ref))
+      .map((d) => ({ ...d, dependsOn: (d.dependsOn ?? []).filter((ref) => refs.has(ref)) })),
+  };
+}
+
+rmSync(path.join(root, 'dist'), { recursive: true, force: true });
+const { metafile } = await build({ ...options, define: { __JIT_BUILD__: JSON.stringify({ version: pkg.version }) } });
+const packages = bundledPackages(metafile);
+writeFileSync(path.join(root, 'THIRD-PARTY-NOTICES'), thirdPartyNotices(packages));
+writeFileSync(path.join(root, 'sbom.cdx.json'), `${JSON.stringify(sbom(packages), null, 2)}\n`);
+// The tests read which package went into which output file; the metafile stays out of the package.
+mkdirSync(path.join(root, '.tmp'), { recursive: true });
+writeFileSync(path.join(root, '.tmp', 'esbuild-metafile.json'), JSON.stringify(metafile));
+// Self-contained: the only imports left outside the bundle are Node's built-ins. (A require() that
+// esbuild cannot resolve inside a try block is left as is, with a warning; here it fails the build.)
+const builtin = new Set(builtinModules);
+for (const [file, output] of Object.entries(metafile.outputs)) {
+  const outside = output.imports.filter((i) => i.external && !i.path.startsWith('node:') && !builtin.has(i.path));
+  if (outside.length > 0) throw new Error(`${file} imports ${outside.map((i) => i.path).join(', ')} from outside the bundle`);
+}
+if (!existsSync(path.join(root, 'dist', 'worker-main.js'))) throw new Error('the scheduler entry dist/worker-main.js was not written');
+console.log(`dist/: ${packages.length} bundled packages; THIRD-PARTY-NOTICES and sbom.cdx.json written`);
