@@ -17,7 +17,7 @@ import { endSchedulers, sleep, spawnJit, waitFor } from '../../e2e/support/proce
 
 const TRIALS = 20;
 /** Trials at once: enough to finish in about a minute, few enough not to starve two cores. */
-const CONCURRENCY = 4;
+const CONCURRENCY = 10;
 const DURATION_S = 4;
 /** The promise: no rule outlives its grant by more than this. */
 const TOLERANCE_MS = 5000;
