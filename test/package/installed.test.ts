@@ -6,7 +6,6 @@
  * installed package (or be a Node built-in). Run by `.ci/run` after the build, with
  * `vitest run --config vitest.package.config.ts`; the normal suite leaves this file out.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { EC2Client } from '@aws-sdk/client-ec2';
@@ -15,9 +14,8 @@ import { type Installed, installedPackages, installTarball, pack, tempRoot } fro
 import { buildAwsClients } from '../../src/clouds/aws/index.js';
 import { type Moto, startMoto } from '../emulators/moto/moto.js';
 import { createGroup, createVpc, groupRules, instanceGroups, runInstance, snapshot } from '../integration/aws/support.js';
-import { ROOT } from '../support/cli.js';
+import { ROOT, runBin } from '../support/cli.js';
 
-const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
 const RECORD_IMPORTS = path.join(ROOT, 'test', 'support', 'record-imports.mjs');
 const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
@@ -38,25 +36,12 @@ afterAll(async () => {
 
 /** The installed bin, run from the project it was installed into, with only the environment given. */
 function jit(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [installed.bin, ...args], {
-      cwd: installed.dir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: work,
-        ...env,
-        JIT_TEST_IMPORTS_FILE: imports,
-        // The scheduler inherits this environment, so its imports are recorded too.
-        NODE_OPTIONS: `--import=${NET_GUARD} --import=${RECORD_IMPORTS}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  return runBin(args, {
+    bin: installed.bin,
+    cwd: installed.dir,
+    // The scheduler inherits this environment, so its imports are recorded too.
+    nodeOptions: `--import=${RECORD_IMPORTS}`,
+    env: { PATH: process.env.PATH ?? '', HOME: work, ...env, JIT_TEST_IMPORTS_FILE: imports },
   });
 }
 

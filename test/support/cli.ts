@@ -55,12 +55,13 @@ export async function runCli(
 /** Runs the built binary with the network guard loaded, as a user's shell would (no TTY). */
 export function runBin(
   argv: string[],
-  options: { env: Record<string, string>; nodeOptions?: string; execPath?: string },
+  options: { env: Record<string, string>; nodeOptions?: string; execPath?: string; bin?: string; cwd?: string },
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(options.execPath ?? process.execPath, [BIN, ...argv], {
+    const child = spawn(options.execPath ?? process.execPath, [options.bin ?? BIN, ...argv], {
       env: { ...options.env, NODE_OPTIONS: `--import=${NET_GUARD} ${options.nodeOptions ?? ''}`.trim() },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
     let stdout = '';
     let stderr = '';

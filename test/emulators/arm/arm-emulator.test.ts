@@ -1,13 +1,14 @@
 // The ARM emulator driven by the real SDK clients (@azure/arm-network 36, @azure/arm-compute 24) and the
 // real AzureCliCredential through the fake `az`. Each test names the Azure behaviour it pins down.
 import { request } from 'node:https';
-import { ComputeManagementClient } from '@azure/arm-compute';
+import type { ComputeManagementClient } from '@azure/arm-compute';
 import { NetworkManagementClient, type SecurityRule } from '@azure/arm-network';
 import { AzureCliCredential, DefaultAzureCredential } from '@azure/identity';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { computeClientOptions, fakeAzEnv, networkClientOptions } from './client-options.js';
+import { networkClientOptions } from './client-options.js';
 import { type SeededVm, seedLinuxVm } from './seed.js';
-import { type ArmEmulator, startArmEmulator } from './server.js';
+import type { ArmEmulator } from './server.js';
+import { failure, startEmulatorClients, stopEmulatorClients } from './sdk-clients.js';
 import { DEFAULT_SUBSCRIPTION_ID, mintToken, readToken, staticTokenCredential } from './token.js';
 
 const SUB = DEFAULT_SUBSCRIPTION_ID;
@@ -32,29 +33,11 @@ const allowRule = (overrides: Partial<SecurityRule> = {}): SecurityRule => ({
 });
 
 /** The RestError (code, statusCode, message) an SDK call rejects with. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; statusCode?: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; statusCode?: number; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
 beforeAll(async () => {
-  emu = await startArmEmulator();
-  for (const [name, value] of Object.entries(fakeAzEnv())) vi.stubEnv(name, value);
-  const credential = new AzureCliCredential();
-  network = new NetworkManagementClient(credential, SUB, networkClientOptions(emu));
-  compute = new ComputeManagementClient(credential, SUB, computeClientOptions(emu));
+  ({ emu, network, compute } = await startEmulatorClients(SUB));
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await emu?.close();
-});
+afterAll(() => stopEmulatorClients(emu));
 
 beforeEach(() => {
   emu.state.reset();

@@ -1,14 +1,13 @@
 // The real-cloud behaviours the emulator produces beyond the happy path (SPEC.md "Management locks",
 // "The tags API", "Operations that end Canceled", "LinkedAuthorizationFailed", "Route tables",
 // "Prefix-form NIC addresses"), driven through the real SDK clients and their pipeline.
-import { ComputeManagementClient } from '@azure/arm-compute';
-import { NetworkManagementClient, type SecurityRule } from '@azure/arm-network';
-import { AzureCliCredential } from '@azure/identity';
+import type { ComputeManagementClient } from '@azure/arm-compute';
+import type { NetworkManagementClient, SecurityRule } from '@azure/arm-network';
 import { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { computeClientOptions, fakeAzEnv, networkClientOptions } from './client-options.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type SeededVm, seedLinuxVm } from './seed.js';
-import { type ArmEmulator, startArmEmulator } from './server.js';
+import type { ArmEmulator } from './server.js';
+import { failure, startEmulatorClients, stopEmulatorClients } from './sdk-clients.js';
 import { DEFAULT_SUBSCRIPTION_ID } from './token.js';
 
 const SUB = DEFAULT_SUBSCRIPTION_ID;
@@ -44,27 +43,11 @@ async function raw(method: 'GET' | 'PATCH', path: string, apiVersion: string, bo
   return { status: response.status, body: response.bodyAsText ? JSON.parse(response.bodyAsText) : undefined };
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ code?: string; statusCode?: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { code?: string; statusCode?: number; message: string };
-  }
-  throw new Error('expected the call to fail');
-}
-
 beforeAll(async () => {
-  emu = await startArmEmulator();
-  for (const [name, value] of Object.entries(fakeAzEnv())) vi.stubEnv(name, value);
-  const credential = new AzureCliCredential();
-  network = new NetworkManagementClient(credential, SUB, networkClientOptions(emu));
-  compute = new ComputeManagementClient(credential, SUB, computeClientOptions(emu));
+  ({ emu, network, compute } = await startEmulatorClients(SUB));
 });
 
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await emu?.close();
-});
+afterAll(() => stopEmulatorClients(emu));
 
 beforeEach(() => {
   emu.state.reset();
