@@ -128,7 +128,8 @@ export async function closeGrants(
   if (grants.length === 0) return { closed, failed };
   const onProgress = removalProgress(progress, dryRun);
   if (provider.closeGrants) {
-    for (const outcome of await provider.closeGrants(grants, { dryRun, ...(onProgress ? { progress: onProgress } : {}) })) {
+    const outcomes = await provider.closeGrants(grants, { dryRun, ...(onProgress ? { progress: onProgress } : {}) });
+    for (const outcome of outcomes) {
       if ('report' in outcome) closed.push(outcome);
       else failed.push(outcome);
     }

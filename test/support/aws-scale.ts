@@ -92,7 +92,9 @@ export async function seedScale(ec2: EC2Client, options: ScaleOptions): Promise<
       seed.userRules.push(Description);
       expired.push({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: sourceOf(n++), Description }] });
     }
-    if (expired.length > 0) await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: expired }));
+    if (expired.length > 0) {
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: expired }));
+    }
     for (let i = 0; i < (options.live ?? 0); i++) {
       const meta = { grantId: grantIdOf('l', n), expiresAt: future, requester };
       seed.live.push(meta.grantId);

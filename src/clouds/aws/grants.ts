@@ -201,8 +201,12 @@ function checkRegion(context: AwsContext, grant: CloudGrant): void {
  * names the grant. Nowhere else: a rule in any other group is the user's, whatever its tags say
  * (anyone can tag a rule like jit's), and a reference in the ledger to another group is not followed.
  */
-function grantRulesIn(grant: CloudGrant, jit: GroupView | undefined): { own: SgRule[]; notes: string[] } {
-  const own = (jit?.ingress ?? []).filter((rule) => metadataOf(rule)?.grantId === grant.grantId);
+function grantRulesIn(
+  grant: CloudGrant,
+  jit: GroupView | undefined,
+  byGrant: Map<string, SgRule[]> = rulesByGrant(jit),
+): { own: SgRule[]; notes: string[] } {
+  const own = byGrant.get(grant.grantId) ?? [];
   const notes: string[] = [];
   const ownIds = new Set(own.map((rule) => rule.ruleId));
   const elsewhere = grant.rules.filter(isRuleRef).filter((ref) => ref.groupId !== jit?.id);
@@ -212,6 +216,19 @@ function grantRulesIn(grant: CloudGrant, jit: GroupView | undefined): { own: SgR
   const gone = grant.rules.filter(isRuleRef).filter((ref) => ref.groupId === jit?.id && !ownIds.has(ref.ruleId));
   if (gone.length > 0) notes.push(`${gone.map((ref) => ref.ruleId).join(', ')} already gone.`);
   return { own, notes };
+}
+
+/** A jit group's rules by the grant id their metadata names (rules without metadata are the user's). */
+function rulesByGrant(jit: GroupView | undefined): Map<string, SgRule[]> {
+  const byGrant = new Map<string, SgRule[]>();
+  for (const rule of jit?.ingress ?? []) {
+    const grantId = metadataOf(rule)?.grantId;
+    if (grantId === undefined) continue;
+    const own = byGrant.get(grantId);
+    if (own) own.push(rule);
+    else byGrant.set(grantId, [rule]);
+  }
+  return byGrant;
 }
 
 function removals(jit: GroupView, rules: SgRule[]): RuleChange[] {
@@ -230,7 +247,10 @@ export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Pr
   // No undo: taking access away is always safe, and a rollback would re-open a port.
   const steps: Step[] = own.length === 0 || !jit
     ? []
-    : [{ changes: removals(jit, own), apply: () => revokeRuleIds(context, jit.id, own.map((rule) => rule.ruleId as string)) }];
+    : [{
+        changes: removals(jit, own),
+        apply: () => revokeRuleIds(context, jit.id, own.map((rule) => rule.ruleId as string)),
+      }];
   return { steps, notes };
 }
 
@@ -266,9 +286,11 @@ export async function closeGrantsInBulk(
   });
   const instances = [...new Set(inRegion.map((grant) => grant.target.id).filter(Boolean))];
   const jitGroups = await findJitGroups(context.ec2, instances);
+  // Each group's rules are indexed once: a group holds the rules of many grants.
+  const indexes = new Map([...jitGroups.values()].map((jit) => [jit.id, rulesByGrant(jit)]));
   const plans = inRegion.map((grant) => {
     const jit = grant.target.id === '' ? undefined : jitGroups.get(grant.target.id);
-    return { grant, jit, ...grantRulesIn(grant, jit) };
+    return { grant, jit, ...grantRulesIn(grant, jit, jit ? indexes.get(jit.id) : new Map()) };
   });
   const byGroup = new Map<string, { jit: GroupView; ruleIds: Set<string> }>();
   for (const { jit, own } of plans) {
@@ -298,7 +320,10 @@ export async function closeGrantsInBulk(
   for (const { grant, jit, own, notes } of plans) {
     const error = jit && own.length > 0 ? failedGroups.get(jit.id) : undefined;
     if (error !== undefined) outcomes.set(grant, { grant, error });
-    else outcomes.set(grant, { grant, report: { changes: jit ? removals(jit, own) : [], applied: !options.dryRun, notes } });
+    else {
+      const changes = jit ? removals(jit, own) : [];
+      outcomes.set(grant, { grant, report: { changes, applied: !options.dryRun, notes } });
+    }
   }
   return grants.map((grant) => outcomes.get(grant) as CloseOutcome);
 }

@@ -129,11 +129,16 @@ export async function findJitGroups(api: Ec2Api, instanceIds: string[]): Promise
     ]);
     for (const group of groups) if (group.GroupId) found.push({ ...group, GroupId: group.GroupId });
   }
-  const rules = await describeRulesOfGroups(api, found.map((group) => group.GroupId));
+  const rules = new Map<string, SecurityGroupRule[]>();
+  for (const rule of await describeRulesOfGroups(api, found.map((group) => group.GroupId))) {
+    const own = rules.get(rule.GroupId ?? '');
+    if (own) own.push(rule);
+    else rules.set(rule.GroupId ?? '', [rule]);
+  }
   const views = new Map<string, GroupView>();
   for (const group of found) {
     const instanceId = byName.get(group.GroupName ?? '');
-    if (instanceId) views.set(instanceId, viewOf(group, rules));
+    if (instanceId) views.set(instanceId, viewOf(group, rules.get(group.GroupId) ?? []));
   }
   return views;
 }

@@ -42,7 +42,8 @@ describe('Azure at scale (ARM emulator)', () => {
     const steps: string[] = [];
     const provider = await h.provider();
     const progress = { step: (m: string) => steps.push(m), warn: () => undefined };
-    const result = await sweep({ dryRun: false }, { provider, ledger: memoryLedger(), clock: { now: () => new Date() }, progress });
+    const clock = { now: () => new Date() };
+    const result = await sweep({ dryRun: false }, { provider, ledger: memoryLedger(), clock, progress });
     sampling = false;
     await sampler;
 
