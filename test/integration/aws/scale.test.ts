@@ -5,11 +5,18 @@
  * The command runs in-process (`main`), its calls counted by a proxy in front of moto.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AuthorizeSecurityGroupIngressCommand,
+  CreateSecurityGroupCommand,
+  RunInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import type { Ec2Api } from '../../../src/clouds/aws/ec2-api.js';
 import { buildAwsClients } from '../../../src/clouds/aws/index.js';
 import { type Moto, startMoto } from '../../emulators/moto/moto.js';
 import { grantIdIn, ingressOf, seedScale } from '../../support/aws-scale.js';
 import { type CallLogProxy, startCallLogProxy } from '../../support/call-log-proxy.js';
 import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
+import { createVpc, newWorld } from './support.js';
 
 const AWS = { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing', AWS_REGION: 'eu-west-1', JIT_CLOUD: 'aws' };
 
@@ -31,7 +38,42 @@ async function world() {
   process.env.AWS_SECRET_ACCESS_KEY = 'testing';
   const { ec2 } = buildAwsClients({ region: 'eu-west-1', env: { AWS_ENDPOINT_URL: moto.endpoint }, maxAttempts: 1 });
   const env = { ...baseEnv(config.dir), ...AWS, AWS_ENDPOINT_URL: proxy.url };
-  return { ec2, proxy, env };
+  return { ec2, proxy, env, endpoint: moto.endpoint };
+}
+
+/**
+ * The seam with small pages: DescribeInstances is asked for `size` at a time (moto pages it with a
+ * real NextToken); moto answers DescribeSecurityGroups/-Rules in one page whatever MaxResults
+ * says, so those are cut into pages here the way EC2 cuts them (an opaque NextToken). `pages`
+ * names each call, so a test proves more than one page was read.
+ */
+function pagingSeam(api: Ec2Api, size: number): { seam: Ec2Api; pages: string[] } {
+  const pages: string[] = [];
+  const cut = <T>(items: T[], token: string | undefined) => {
+    const offset = Number(token ?? 0);
+    const next = offset + size < items.length ? String(offset + size) : undefined;
+    return { page: items.slice(offset, offset + size), next };
+  };
+  const seam: Ec2Api = {
+    ...api,
+    describeInstances: async (input) => {
+      pages.push(`DescribeInstances ${input.NextToken ? 'next' : 'first'}`);
+      return api.describeInstances({ ...input, MaxResults: size });
+    },
+    describeSecurityGroups: async (input) => {
+      pages.push(`DescribeSecurityGroups ${input.NextToken ? 'next' : 'first'}`);
+      const all = await api.describeSecurityGroups({ ...input, NextToken: undefined });
+      const { page, next } = cut(all.SecurityGroups ?? [], input.NextToken);
+      return { ...all, SecurityGroups: page, NextToken: next };
+    },
+    describeSecurityGroupRules: async (input) => {
+      pages.push(`DescribeSecurityGroupRules ${input.NextToken ? 'next' : 'first'}`);
+      const all = await api.describeSecurityGroupRules({ ...input, NextToken: undefined });
+      const { page, next } = cut(all.SecurityGroupRules ?? [], input.NextToken);
+      return { ...all, SecurityGroupRules: page, NextToken: next };
+    },
+  };
+  return { seam, pages };
 }
 
 describe('sweep at account scale (moto)', () => {
@@ -76,5 +118,38 @@ describe('sweep at account scale (moto)', () => {
     expect(verbose.stderr).toMatch(/^(5|10)\/10 rules removed/m);
     expect(verbose.stderr).toMatch(/^10\/10 rules removed/m);
     expect(await ingressOf(ec2, seed.jitGroupIds)).toEqual([]);
+  }, 60_000);
+
+  it('reads every page: scan of 12 instances and status of 3 groups\' grants, 5 items a page', async () => {
+    const { endpoint } = await world();
+    const w = newWorld(endpoint);
+    const place = await createVpc(w.ec2);
+    const open = await w.ec2.send(new CreateSecurityGroupCommand({ GroupName: 'app', Description: 'app', VpcId: place.vpcId }));
+    await w.ec2.send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: open.GroupId,
+        IpPermissions: [{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: '0.0.0.0/0' }] }],
+      }),
+    );
+    // One reservation each: moto pages DescribeInstances by reservation, as EC2 does.
+    for (let i = 0; i < 12; i++) {
+      await w.ec2.send(
+        new RunInstancesCommand({
+          ImageId: 'ami-12345678', MinCount: 1, MaxCount: 1, SubnetId: place.subnetId, SecurityGroupIds: [open.GroupId as string],
+        }),
+      );
+    }
+    const seed = await seedScale(w.ec2, { groups: 3, expired: 4, live: 1 });
+
+    const scanned = pagingSeam(w.api, 5);
+    const findings = await w.provider(scanned.seam).scan();
+    expect(findings).toHaveLength(12);
+    expect(scanned.pages.filter((p) => p === 'DescribeInstances next').length).toBeGreaterThanOrEqual(2);
+
+    const listed = pagingSeam(w.api, 5);
+    const grants = await w.provider(listed.seam).listGrants();
+    expect(grants.map((g) => g.grantId).sort()).toEqual([...seed.expired, ...seed.live].sort());
+    expect(new Set(grants.map((g) => g.target.name))).toEqual(new Set(['vm000', 'vm001', 'vm002']));
+    expect(listed.pages).toContain('DescribeSecurityGroupRules next');
   }, 60_000);
 });
