@@ -153,3 +153,41 @@ describe('sweep at account scale (moto)', () => {
     expect(listed.pages).toContain('DescribeSecurityGroupRules next');
   }, 60_000);
 });
+
+describe('closing many grants at once: the safety rules hold (moto)', () => {
+  it('leaves rules outside the jit group, rides out a rule gone meanwhile, fails only the group that failed', async () => {
+    const { endpoint } = await world();
+    const w = newWorld(endpoint);
+    const seed = await seedScale(w.ec2, { groups: 3, expired: 4 });
+    const provider = w.provider();
+    const grants = await provider.listGrants();
+    expect(grants).toHaveLength(12);
+    const decoy = (await ingressOf(w.ec2, [seed.decoyGroupId]))[0];
+    // A grant whose references (as a forged ledger might have them) also name the decoy's rule.
+    const first = grants.find((g) => g.target.id === seed.instanceIds[0]) as (typeof grants)[number];
+    first.rules.push({ groupId: seed.decoyGroupId, ruleId: decoy?.SecurityGroupRuleId });
+    // Group 1's revoke fails; in group 2, someone removes one rule just before jit's revoke.
+    const [, failing, racing] = seed.jitGroupIds;
+    const raced = (await ingressOf(w.ec2, [racing as string]))[0]?.SecurityGroupRuleId as string;
+    const seam: Ec2Api = {
+      ...w.api,
+      revokeSecurityGroupIngress: async (input) => {
+        if (input.GroupId === failing) throw new Error('injected failure');
+        if (input.GroupId === racing && (input.SecurityGroupRuleIds ?? []).includes(raced)) {
+          await w.api.revokeSecurityGroupIngress({ GroupId: racing, SecurityGroupRuleIds: [raced] });
+        }
+        return w.api.revokeSecurityGroupIngress(input);
+      },
+    };
+    const outcomes = await (w.provider(seam).closeGrants?.(grants, { dryRun: false }) ?? []);
+    const failedTargets = outcomes.filter((o) => 'error' in o).map((o) => o.grant.target.id);
+    expect(failedTargets).toEqual(Array(4).fill(seed.instanceIds[1]));
+    const notes = outcomes.flatMap((o) => ('report' in o ? o.report.notes : []));
+    expect(notes.some((n) => n.includes('left alone'))).toBe(true);
+
+    const left = await ingressOf(w.ec2, [...seed.jitGroupIds, seed.decoyGroupId]);
+    expect(left.filter((r) => r.GroupId === seed.decoyGroupId)).toHaveLength(1);
+    expect(left.filter((r) => r.GroupId === failing)).toHaveLength(4);
+    expect(left.filter((r) => r.GroupId === racing || r.GroupId === seed.jitGroupIds[0])).toEqual([]);
+  }, 60_000);
+});
