@@ -60,6 +60,7 @@ export function createAwsProvider(given: AwsContext): CloudProvider {
       const instances = await describeInstances(context.ec2, [
         { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
       ]);
+      context.progress.step(`Reading the security groups of ${instances.length} instance${instances.length === 1 ? '' : 's'}…`);
       const groups = await describeGroups(context.ec2, instances.flatMap(attachedGroupIds));
       return instances.flatMap((instance) => {
         const open = openManagementPorts(groupsOf(attachedGroupIds(instance), groups));

@@ -249,6 +249,7 @@ export class AzureProvider implements CloudProvider {
     const lookup = listLookup({ nics, vnets, nsgs });
     const group = this.settings['resource-group'];
     const inScope = vms.filter((vm) => !group || lower(tryParseArmId(vm.id ?? '')?.resourceGroup) === lower(group));
+    this.progress.step(`Evaluating ${inScope.length} VM${inScope.length === 1 ? '' : 's'} against ${nsgs.length} NSGs…`);
     const findings = await Promise.all(
       inScope.map(async (vm): Promise<ScanFinding | undefined> => {
         const network = await resolveNetwork(vm, lookup);
