@@ -80,20 +80,20 @@ export async function seedScale(ec2: EC2Client, options: ScaleOptions): Promise<
     const groupId = group.GroupId as string;
     seed.instanceIds.push(instanceId);
     seed.jitGroupIds.push(groupId);
-    const expired: IpPermission[] = [];
+    const batch: IpPermission[] = [];
     for (let i = 0; i < options.expired; i++) {
       const grantId = grantIdOf('e', n);
       seed.expired.push(grantId);
       const Description = grantDescription({ grantId, expiresAt: past, requester });
-      expired.push({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: sourceOf(n++), Description }] });
+      batch.push({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: sourceOf(n++), Description }] });
     }
     for (let i = 0; i < (options.user ?? 0); i++) {
       const Description = `user rule ${g}-${i}`;
       seed.userRules.push(Description);
-      expired.push({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: sourceOf(n++), Description }] });
+      batch.push({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: sourceOf(n++), Description }] });
     }
-    if (expired.length > 0) {
-      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: expired }));
+    if (batch.length > 0) {
+      await ec2.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: groupId, IpPermissions: batch }));
     }
     for (let i = 0; i < (options.live ?? 0); i++) {
       const meta = { grantId: grantIdOf('l', n), expiresAt: future, requester };
