@@ -61,6 +61,16 @@ describe('Azure at scale (ARM emulator)', () => {
     expect(most).toBeLessThanOrEqual(seed.nsgs.length);
     const deletes = h.emu.requests({ method: 'DELETE' });
     expect(deletes).toHaveLength(24);
+    // Inside one NSG, each DELETE is sent only after the previous one's operation was last polled.
+    const lastPoll = (operationId: string | undefined) =>
+      Math.max(...h.emu.log.filter((e) => operationId && e.path.includes(operationId)).map((e) => e.timestamp));
+    for (const nsg of seed.nsgs) {
+      const own = deletes.filter((e) => e.path.includes(`/networkSecurityGroups/${nsg}/`));
+      expect(own).toHaveLength(4);
+      for (let i = 1; i < own.length; i++) {
+        expect(lastPoll(own[i - 1]?.operationId)).toBeLessThanOrEqual(own[i]?.timestamp as number);
+      }
+    }
     // The list calls followed nextLink: the second page of NSGs was asked for.
     expect(h.emu.requests({ method: 'GET', pathIncludes: '/networkSecurityGroups' }).some((e) => '$skiptoken' in e.query)).toBe(true);
     expect(steps).toContain('24/24 rules removed…');
