@@ -22,11 +22,13 @@ import { checkRequest } from './policy.js';
 import { formatPortRanges } from './port-spec.js';
 import type {
   ChangeReport,
+  CloseGrantsOptions,
   CloudGrant,
   CloudProvider,
   GrantRecord,
   GrantStore,
   IpDetection,
+  Progress,
   TargetInfo,
 } from './ports.js';
 import { hostPrefix, type Prefix } from './prefix.js';
@@ -105,22 +107,55 @@ export interface ClosedGrant {
   report: ChangeReport;
 }
 
-/** Closes each grant and records it; one failure does not stop the others (a sweep removes what it can). */
+/** "42/300 rules removed": what a terminal shows while a long close runs (nothing with --json). */
+export function removalProgress(progress: Progress | undefined, dryRun: boolean): CloseGrantsOptions['progress'] {
+  if (!progress || dryRun) return undefined;
+  return (removed, total) => progress.step(`${removed}/${total} rule${total === 1 ? '' : 's'} removed…`);
+}
+
+/**
+ * Closes the grants and records them; one failure does not stop the others (a sweep removes what
+ * it can). A provider that closes in bulk (`closeGrants`: one read, a few writes per group or NSG)
+ * is used when it has it; otherwise one closeGrant per grant. The ledger is written once for all.
+ */
 export async function closeGrants(
   grants: CloudGrant[],
   dryRun: boolean,
-  { provider, ledger }: Pick<UseCaseDeps, 'provider' | 'ledger'>,
+  { provider, ledger, progress }: Pick<UseCaseDeps, 'provider' | 'ledger'> & { progress?: Progress },
 ): Promise<{ closed: ClosedGrant[]; failed: { grant: CloudGrant; error: unknown }[] }> {
   const closed: ClosedGrant[] = [];
   const failed: { grant: CloudGrant; error: unknown }[] = [];
-  for (const grant of grants) {
-    try {
-      const report = await provider.closeGrant(grant, { dryRun });
-      closed.push({ grant, report });
-      if (!dryRun) await updateGrant(ledger, grant.grantId, { state: 'revoked' });
-    } catch (error) {
-      failed.push({ grant, error });
+  if (grants.length === 0) return { closed, failed };
+  const onProgress = removalProgress(progress, dryRun);
+  if (provider.closeGrants) {
+    const outcomes = await provider.closeGrants(grants, { dryRun, ...(onProgress ? { progress: onProgress } : {}) });
+    for (const outcome of outcomes) {
+      if ('report' in outcome) closed.push(outcome);
+      else failed.push(outcome);
     }
+  } else {
+    const total = grants.reduce((sum, g) => sum + g.rules.length, 0);
+    let removed = 0;
+    for (const grant of grants) {
+      try {
+        closed.push({ grant, report: await provider.closeGrant(grant, { dryRun }) });
+        removed += grant.rules.length;
+        onProgress?.(removed, total);
+      } catch (error) {
+        failed.push({ grant, error });
+      }
+    }
+  }
+  if (dryRun || closed.length === 0) return { closed, failed };
+  const ids = new Set(closed.map((c) => c.grant.grantId));
+  try {
+    await ledger.transact((records) => ({
+      grants: records.map((g) => (ids.has(g.id) ? { ...g, state: 'revoked' as const } : g)),
+      result: undefined,
+    }));
+  } catch (error) {
+    // The rules are gone but the ledger could not say so: reported, as a failed close would be.
+    return { closed: [], failed: [...failed, ...closed.map(({ grant }) => ({ grant, error }))] };
   }
   return { closed, failed };
 }

@@ -190,6 +190,14 @@ export interface CloudGrant {
   rules: unknown[];
 }
 
+export interface CloseGrantsOptions {
+  dryRun: boolean;
+  /** Called after each write with the rules removed so far and the rules to remove in all. */
+  progress?: (removed: number, total: number) => void;
+}
+
+export type CloseOutcome = { grant: CloudGrant; report: ChangeReport } | { grant: CloudGrant; error: unknown };
+
 /** How a policy port fares against the internet: SPEC §4 "effectiveness". */
 export interface PortExposure {
   port: PortRange;
@@ -245,6 +253,12 @@ export interface CloudProvider {
   ): Promise<ChangeReport & { rules: unknown[] }>;
   /** Removes exactly the grant's rules; rules already gone are not an error. */
   closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport>;
+  /**
+   * The bulk form of closeGrant, for providers that can close many grants in fewer calls than one
+   * closeGrant each (sweep at account scale): same safety rules, one outcome per grant given (its
+   * report, or the error that kept it open). `progress` is told the rules removed so far.
+   */
+  closeGrants?(grants: CloudGrant[], options: CloseGrantsOptions): Promise<CloseOutcome[]>;
   /** Every jit grant the cloud metadata shows: on one target, or in the whole scope (sweep). */
   listGrants(target?: TargetInfo): Promise<CloudGrant[]>;
   /**

@@ -5,11 +5,20 @@
  */
 import { PolicyError, ProviderError } from '../../core/errors.js';
 import type { PortRange, Protocol } from '../../core/model.js';
-import type { CloudGrant, GrantSpec, RuleChange, TargetInfo } from '../../core/ports.js';
+import { settleBounded } from '../../core/bounded.js';
+import type { CloseGrantsOptions, CloseOutcome, CloudGrant, GrantSpec, RuleChange, TargetInfo } from '../../core/ports.js';
 import { type AwsContext, type Plan, scopeOf } from './context.js';
 import { awsCodeOf } from './errors.js';
 import { cloudExpiry, type GrantMetadata, grantDescription, grantTags, readGrantMetadata } from './grant-metadata.js';
-import { describeInstances, describeRules, describeRulesOfGroups, findJitGroup, type GroupView, listJitGroups } from './inventory.js';
+import {
+  describeInstances,
+  describeRules,
+  describeRulesOfGroups,
+  findJitGroup,
+  findJitGroups,
+  type GroupView,
+  listJitGroups,
+} from './inventory.js';
 import type { Step } from './journal.js';
 import { jitGroupName, TAGS } from './records.js';
 import { describeRule, type RuleLike, ruleIdentity, rulesOf, type SgRule, sourceToken, tagMap, toIpPermission } from './rules.js';
@@ -176,12 +185,7 @@ export function refsOf(rules: SgRule[]): AwsRuleRef[] {
   return rules.map(refOf);
 }
 
-/**
- * Finds a grant's rules: the rules of the target's jit group whose own metadata names the grant.
- * Nowhere else: a rule in any other group is the user's, whatever its tags say (anyone can tag a
- * rule like jit's), and a reference in the ledger to another group is not followed.
- */
-export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Promise<Plan> {
+function checkRegion(context: AwsContext, grant: CloudGrant): void {
   const region = grant.scope.region;
   if (region && region !== context.region) {
     throw new ProviderError(
@@ -190,8 +194,19 @@ export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Pr
       { hint: `Pass --region ${region}.` },
     );
   }
-  const jit = grant.target.id === '' ? undefined : await findJitGroup(context.ec2, grant.target.id);
-  const own = (jit?.ingress ?? []).filter((rule) => metadataOf(rule)?.grantId === grant.grantId);
+}
+
+/**
+ * Finds a grant's rules in its target's jit group (`jit`, as read): the rules whose own metadata
+ * names the grant. Nowhere else: a rule in any other group is the user's, whatever its tags say
+ * (anyone can tag a rule like jit's), and a reference in the ledger to another group is not followed.
+ */
+function grantRulesIn(
+  grant: CloudGrant,
+  jit: GroupView | undefined,
+  byGrant: Map<string, SgRule[]> = rulesByGrant(jit),
+): { own: SgRule[]; notes: string[] } {
+  const own = byGrant.get(grant.grantId) ?? [];
   const notes: string[] = [];
   const ownIds = new Set(own.map((rule) => rule.ruleId));
   const elsewhere = grant.rules.filter(isRuleRef).filter((ref) => ref.groupId !== jit?.id);
@@ -200,36 +215,148 @@ export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Pr
   }
   const gone = grant.rules.filter(isRuleRef).filter((ref) => ref.groupId === jit?.id && !ownIds.has(ref.ruleId));
   if (gone.length > 0) notes.push(`${gone.map((ref) => ref.ruleId).join(', ')} already gone.`);
+  return { own, notes };
+}
+
+/** A jit group's rules by the grant id their metadata names (rules without metadata are the user's). */
+function rulesByGrant(jit: GroupView | undefined): Map<string, SgRule[]> {
+  const byGrant = new Map<string, SgRule[]>();
+  for (const rule of jit?.ingress ?? []) {
+    const grantId = metadataOf(rule)?.grantId;
+    if (grantId === undefined) continue;
+    const own = byGrant.get(grantId);
+    if (own) own.push(rule);
+    else byGrant.set(grantId, [rule]);
+  }
+  return byGrant;
+}
+
+function removals(jit: GroupView, rules: SgRule[]): RuleChange[] {
+  return rules.map((rule) => ({
+    op: 'remove-rule',
+    on: jit.id,
+    summary: `revoke ${describeRule(rule)}`,
+    detail: { GroupId: jit.id, SecurityGroupRuleId: rule.ruleId },
+  }));
+}
+
+export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Promise<Plan> {
+  checkRegion(context, grant);
+  const jit = grant.target.id === '' ? undefined : await findJitGroup(context.ec2, grant.target.id);
+  const { own, notes } = grantRulesIn(grant, jit);
   // No undo: taking access away is always safe, and a rollback would re-open a port.
   const steps: Step[] = own.length === 0 || !jit
     ? []
     : [{
-        changes: own.map((rule) => ({
-          op: 'remove-rule',
-          on: jit.id,
-          summary: `revoke ${describeRule(rule)}`,
-          detail: { GroupId: jit.id, SecurityGroupRuleId: rule.ruleId },
-        })),
+        changes: removals(jit, own),
         apply: () => revokeRuleIds(context, jit.id, own.map((rule) => rule.ruleId as string)),
       }];
   return { steps, notes };
 }
 
+/**
+ * Rule ids per RevokeSecurityGroupIngress. EC2's batch calls take up to 1,000 rules
+ * (aws-controllers-k8s/community#2186), and one group cannot hold more than 1,000 rules anyway
+ * (inbound rules per group × groups per interface ≤ 1,000, EC2's VPC quotas).
+ */
+export const REVOKE_BATCH = 1000;
+/** Jit groups revoked at once: a few, so a sweep of many groups does not set off EC2's throttling. */
+const GROUP_LANES = 4;
+
+/**
+ * closeGrant for many grants (sweep, revoke --all, disable): one paged read of the targets' jit
+ * groups and their rules, every decision in memory with the same rule as planCloseGrant, then one
+ * RevokeSecurityGroupIngress per group carrying all its due rule ids (chunked). Calls grow with
+ * groups, not rules. A group whose revoke fails fails only the grants with rules in it.
+ */
+export async function closeGrantsInBulk(
+  context: AwsContext,
+  grants: CloudGrant[],
+  options: CloseGrantsOptions,
+): Promise<CloseOutcome[]> {
+  const outcomes = new Map<CloudGrant, CloseOutcome>();
+  const inRegion = grants.filter((grant) => {
+    try {
+      checkRegion(context, grant);
+      return true;
+    } catch (error) {
+      outcomes.set(grant, { grant, error });
+      return false;
+    }
+  });
+  const instances = [...new Set(inRegion.map((grant) => grant.target.id).filter(Boolean))];
+  const jitGroups = await findJitGroups(context.ec2, instances);
+  // Each group's rules are indexed once: a group holds the rules of many grants.
+  const indexes = new Map([...jitGroups.values()].map((jit) => [jit.id, rulesByGrant(jit)]));
+  const plans = inRegion.map((grant) => {
+    const jit = grant.target.id === '' ? undefined : jitGroups.get(grant.target.id);
+    return { grant, jit, ...grantRulesIn(grant, jit, jit ? indexes.get(jit.id) : new Map()) };
+  });
+  const byGroup = new Map<string, { jit: GroupView; ruleIds: Set<string> }>();
+  for (const { jit, own } of plans) {
+    if (!jit || own.length === 0) continue;
+    const entry = byGroup.get(jit.id) ?? { jit, ruleIds: new Set<string>() };
+    for (const rule of own) entry.ruleIds.add(rule.ruleId as string);
+    byGroup.set(jit.id, entry);
+  }
+  const failedGroups = new Map<string, unknown>();
+  if (!options.dryRun) {
+    const total = [...byGroup.values()].reduce((sum, entry) => sum + entry.ruleIds.size, 0);
+    let removed = 0;
+    const entries = [...byGroup.values()];
+    const results = await settleBounded(entries, GROUP_LANES, async ({ jit, ruleIds }) => {
+      const ids = [...ruleIds];
+      for (let i = 0; i < ids.length; i += REVOKE_BATCH) {
+        const batch = ids.slice(i, i + REVOKE_BATCH);
+        await revokeRuleIds(context, jit.id, batch);
+        removed += batch.length;
+        options.progress?.(removed, total);
+      }
+    });
+    results.forEach((result, index) => {
+      if (result.status === 'rejected') failedGroups.set((entries[index] as { jit: GroupView }).jit.id, result.reason);
+    });
+  }
+  for (const { grant, jit, own, notes } of plans) {
+    const error = jit && own.length > 0 ? failedGroups.get(jit.id) : undefined;
+    if (error !== undefined) outcomes.set(grant, { grant, error });
+    else {
+      const changes = jit ? removals(jit, own) : [];
+      outcomes.set(grant, { grant, report: { changes, applied: !options.dryRun, notes } });
+    }
+  }
+  return grants.map((grant) => outcomes.get(grant) as CloseOutcome);
+}
+
 const GONE = new Set(['InvalidPermission.NotFound', 'InvalidSecurityGroupRuleId.NotFound', 'InvalidGroup.NotFound']);
 
-/** Revokes by rule id; a rule (or group) removed meanwhile by someone else is not an error. */
+/**
+ * Revokes by rule id; a rule (or group) removed meanwhile by someone else is not an error. EC2
+ * refuses the whole call when one id is gone, so the ids still there are read again and revoked in
+ * one more call; only if that races too is it one call per rule.
+ */
 async function revokeRuleIds(context: AwsContext, groupId: string, ruleIds: string[]): Promise<void> {
+  const isGone = (error: unknown) => GONE.has(awsCodeOf(error) ?? '');
   try {
     await context.ec2.revokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: ruleIds });
+    return;
   } catch (error) {
-    if (!GONE.has(awsCodeOf(error) ?? '')) throw error;
-    // EC2 refuses the whole call when one id is gone: retry one by one.
-    for (const ruleId of ruleIds) {
-      try {
-        await context.ec2.revokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: [ruleId] });
-      } catch (single) {
-        if (!GONE.has(awsCodeOf(single) ?? '')) throw single;
-      }
+    if (!isGone(error)) throw error;
+  }
+  const present = new Set(rulesOf(await describeRules(context.ec2, [{ Name: 'group-id', Values: [groupId] }])).map((r) => r.ruleId));
+  const left = ruleIds.filter((id) => present.has(id));
+  if (left.length === 0) return;
+  try {
+    await context.ec2.revokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: left });
+    return;
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
+  for (const ruleId of left) {
+    try {
+      await context.ec2.revokeSecurityGroupIngress({ GroupId: groupId, SecurityGroupRuleIds: [ruleId] });
+    } catch (single) {
+      if (!isGone(single)) throw single;
     }
   }
 }
@@ -290,8 +417,10 @@ export async function listGrants(context: AwsContext, target?: TargetInfo): Prom
   const rules = rulesOf(await describeRulesOfGroups(context.ec2, groupIds));
   const instanceIds = [...new Set(instanceOf.values())].filter(Boolean);
   const names = new Map<string, string>();
-  if (instanceIds.length > 0) {
-    for (const instance of await describeInstances(context.ec2, [{ Name: 'instance-id', Values: instanceIds }])) {
+  // EC2 takes at most 200 values in one filter.
+  for (let i = 0; i < instanceIds.length; i += 200) {
+    const chunk = instanceIds.slice(i, i + 200);
+    for (const instance of await describeInstances(context.ec2, [{ Name: 'instance-id', Values: chunk }])) {
       const name = tagMap(instance.Tags).Name;
       if (instance.InstanceId && name) names.set(instance.InstanceId, name);
     }

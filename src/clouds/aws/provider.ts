@@ -3,7 +3,7 @@ import type { CloudProvider, ScanFinding, TargetStatus } from '../../core/ports.
 import { POLICY_TAG } from '../../core/policy.js';
 import { type AwsContext, type Plan, reportOf } from './context.js';
 import { evaluatePort, openManagementPorts } from './exposure.js';
-import { grantRules, listGrants, planCloseGrant, planOpenGrant, refsOf } from './grants.js';
+import { closeGrantsInBulk, grantRules, listGrants, planCloseGrant, planOpenGrant, refsOf } from './grants.js';
 import { describeGroups, describeInstances, type GroupView } from './inventory.js';
 import { runSteps } from './journal.js';
 import { withFreshGroupPatience } from './patience.js';
@@ -41,6 +41,7 @@ export function createAwsProvider(given: AwsContext): CloudProvider {
       return { ...report, rules: refsOf(rules) };
     },
     closeGrant: async (grant, options) => run(await planCloseGrant(context, grant), options.dryRun),
+    closeGrants: (grants, options) => closeGrantsInBulk(context, grants, options),
     listGrants: (target) => listGrants(context, target),
     status: async (target, policy): Promise<TargetStatus> => {
       const instance = await requireInstance(context, target.id);
@@ -59,6 +60,7 @@ export function createAwsProvider(given: AwsContext): CloudProvider {
       const instances = await describeInstances(context.ec2, [
         { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
       ]);
+      context.progress.step(`Reading the security groups of ${instances.length} instance${instances.length === 1 ? '' : 's'}…`);
       const groups = await describeGroups(context.ec2, instances.flatMap(attachedGroupIds));
       return instances.flatMap((instance) => {
         const open = openManagementPorts(groupsOf(attachedGroupIds(instance), groups));

@@ -10,8 +10,11 @@
 import { ProviderError, UserError } from '../../core/errors.js';
 import type { Policy } from '../../core/model.js';
 import { encodePolicy, POLICY_TAG } from '../../core/policy.js';
+import { settleBounded } from '../../core/bounded.js';
 import type {
   ChangeReport,
+  CloseGrantsOptions,
+  CloseOutcome,
   CloudGrant,
   CloudProvider,
   EnableOptions,
@@ -50,6 +53,13 @@ export interface AzureSession {
 }
 
 const lower = (name: string | undefined) => (name ?? '').toLowerCase();
+
+/**
+ * NSGs a sweep works on at once: each lane holds one long-running operation, so ten keep a sweep
+ * near the time of its slowest NSG without a burst that ARM's per-subscription write throttling
+ * (429 with Retry-After, retried by deleteRule) would answer.
+ */
+const NSG_LANES = 10;
 
 function tagValue(tags: Record<string, string>, name: string): string | undefined {
   return Object.entries(tags).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
@@ -145,16 +155,7 @@ export class AzureProvider implements CloudProvider {
 
   async closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport> {
     const refs = parseRuleRefs(grant.rules);
-    const changes: RuleChange[] = refs.map((ref) => {
-      const nsgName = parseArmId(ref.nsg, 'a rule reference').name;
-      const known = this.cachedRule(ref);
-      return {
-        op: 'remove-rule',
-        on: nsgName,
-        summary: known ? ruleSummary(known) : ref.name,
-        detail: { nsg: ref.nsg, name: ref.name },
-      };
-    });
+    const changes = refs.map((ref) => this.removal(ref));
     if (options.dryRun) return { changes, applied: false, notes: [] };
     const byNsg = new Map<string, AzureRuleRef[]>();
     for (const ref of refs) byNsg.set(idKey(ref.nsg), [...(byNsg.get(idKey(ref.nsg)) ?? []), ref]);
@@ -166,6 +167,51 @@ export class AzureProvider implements CloudProvider {
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
     return { changes, applied: true, notes: [] };
+  }
+
+  /**
+   * closeGrant for many grants (sweep): their rules grouped by NSG, the NSGs worked on at once (at
+   * most NSG_LANES), and inside one NSG one DELETE after another. An NSG takes one operation at a
+   * time (a second is answered AnotherOperationInProgress; hashicorp/terraform-provider-azurerm
+   * takes a lock per NSG name around every write to one), so parallel deletes in one NSG only
+   * queue or bounce. One whole-NSG PUT with If-Match would be a single operation, but it is not
+   * used: a client's GET-then-PUT drops every property its api-version does not know, and ARM's
+   * PUT replaces the resource, so settings made with a newer api-version would be erased
+   * (Azure/openapi-diff#41); and any concurrent change in the NSG (a `jit request`, a user's edit)
+   * would fail it with 412 and restart the whole batch. A DELETE names one jit rule, nothing else.
+   */
+  async closeGrants(grants: CloudGrant[], options: CloseGrantsOptions): Promise<CloseOutcome[]> {
+    const planned = grants.map((grant) => ({ grant, refs: parseRuleRefs(grant.rules) }));
+    const report = (refs: AzureRuleRef[], applied: boolean): ChangeReport => ({
+      changes: refs.map((ref) => this.removal(ref)),
+      applied,
+      notes: [],
+    });
+    if (options.dryRun) return planned.map(({ grant, refs }) => ({ grant, report: report(refs, false) }));
+    const keyOf = (ref: AzureRuleRef) => `${idKey(ref.nsg)}|${lower(ref.name)}`;
+    const byNsg = new Map<string, Map<string, AzureRuleRef>>();
+    for (const ref of planned.flatMap((p) => p.refs)) {
+      const nsg = byNsg.get(idKey(ref.nsg)) ?? new Map<string, AzureRuleRef>();
+      nsg.set(keyOf(ref), ref);
+      byNsg.set(idKey(ref.nsg), nsg);
+    }
+    const total = [...byNsg.values()].reduce((sum, refs) => sum + refs.size, 0);
+    let removed = 0;
+    const failures = new Map<string, unknown>();
+    await settleBounded([...byNsg.values()], NSG_LANES, async (refs) => {
+      for (const ref of refs.values()) {
+        try {
+          await this.deleteRule(ref);
+          options.progress?.(++removed, total);
+        } catch (error) {
+          failures.set(keyOf(ref), error);
+        }
+      }
+    });
+    return planned.map(({ grant, refs }) => {
+      const error = refs.map((ref) => failures.get(keyOf(ref))).find((e) => e !== undefined);
+      return error !== undefined ? { grant, error } : { grant, report: report(refs, true) };
+    });
   }
 
   async listGrants(target?: TargetInfo): Promise<CloudGrant[]> {
@@ -208,6 +254,7 @@ export class AzureProvider implements CloudProvider {
     const lookup = listLookup({ nics, vnets, nsgs, routeTables });
     const group = this.settings['resource-group'];
     const inScope = vms.filter((vm) => !group || lower(tryParseArmId(vm.id ?? '')?.resourceGroup) === lower(group));
+    this.progress.step(`Evaluating ${inScope.length} VM${inScope.length === 1 ? '' : 's'} against ${nsgs.length} NSGs…`);
     const findings = await Promise.all(
       inScope.map(async (vm): Promise<ScanFinding | undefined> => {
         const network = await resolveNetwork(vm, lookup);
@@ -400,6 +447,16 @@ export class AzureProvider implements CloudProvider {
       const snapshot = network.nsgs.get(idKey(ref.nsg));
       if (snapshot) snapshot.rules = snapshot.rules.filter((rule) => lower(rule.name) !== lower(ref.name));
     }
+  }
+
+  private removal(ref: AzureRuleRef): RuleChange {
+    const known = this.cachedRule(ref);
+    return {
+      op: 'remove-rule',
+      on: parseArmId(ref.nsg, 'a rule reference').name,
+      summary: known ? ruleSummary(known) : ref.name,
+      detail: { nsg: ref.nsg, name: ref.name },
+    };
   }
 
   private cachedRule(ref: AzureRuleRef): SecurityRule | undefined {
