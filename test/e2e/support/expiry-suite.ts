@@ -65,28 +65,30 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
     it('repairs a scheduler killed with SIGKILL: the next `jit status` revokes the overdue rule and says so', async () => {
       const dir = newDir();
       const vm = await enabled(dir);
-      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '2s', '--source', '198.51.100.8', '--json']);
+      // Long enough that the scheduler is killed before the grant is due, however slow the machine.
+      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.8', '--json']);
       const { id, expiresAt } = JSON.parse(result.stdout).grant;
       await waitFor(async () => alive(schedulerPid(dir)), 3000, 50);
       process.kill(schedulerPid(dir)!, 'SIGKILL');
-      await sleep(Date.parse(expiresAt) - Date.now() + 1000);
+      await waitFor(async () => Date.now() > Date.parse(expiresAt) + 1000, 60_000);
       expect(await sources(vm)).toEqual(['198.51.100.8/32']); // the killed scheduler did not remove it
       const status = await jit(dir, ['status', vm, '--json']);
       expect(status.code, status.stderr).toBe(0);
-      expect(status.stderr).toContain(`revoked overdue grant ${id} on ${vm}`);
-      expect(JSON.parse(status.stdout).grants).toEqual([]);
-      expect(await sources(vm)).toEqual([]);
+      // The reaper closes it within its budget, or, on a slow machine, restarts the scheduler to finish.
+      expect(status.stderr).toMatch(new RegExp(`(revoked|still revoking) overdue grant ${id} on ${vm}`));
+      expect(await waitFor(async () => (await sources(vm)).length === 0, 15_000)).toBeDefined();
     }, WAITS_TIMEOUT_MS);
 
     it('sweeps expired rules from a machine with no ledger, leaving unexpired grants and user rules alone', async () => {
       const dir = newDir();
       const vm = await enabled(dir);
       const userRules = await cloud.userRules(vm);
-      await jit(dir, ['request', vm, '-p', '22', '-d', '2s', '--source', '198.51.100.9', '--json']);
       await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
+      const short = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.9', '--json']);
+      const shortExpiry = Date.parse(JSON.parse(short.stdout).grant.expiresAt);
       await waitFor(async () => alive(schedulerPid(dir)), 10_000, 50);
       process.kill(schedulerPid(dir)!, 'SIGKILL');
-      await sleep(3000);
+      await waitFor(async () => Date.now() > shortExpiry + 500, 60_000);
       const elsewhere = newDir();
       // Sweep covers the whole subscription / region; this test looks at its own VM's grants.
       type Listed = { source: string; target: { name: string } };
