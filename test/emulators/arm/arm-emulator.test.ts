@@ -32,7 +32,6 @@ const allowRule = (overrides: Partial<SecurityRule> = {}): SecurityRule => ({
   ...overrides,
 });
 
-/** The RestError (code, statusCode, message) an SDK call rejects with. */
 beforeAll(async () => {
   ({ emu, network, compute } = await startEmulatorClients(SUB));
 });
