@@ -6,10 +6,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { BIN, runBin, tempConfigDir } from '../../support/cli.js';
 import type { CloudHarness } from './cloud-harness.js';
-import { alive, endSchedulers, NET_GUARD, schedulerPid, sleep, waitFor, workersFor } from './processes.js';
+import { alive, endSchedulers, NET_GUARD, schedulerPid, waitFor, workersFor } from './processes.js';
 
 // Tests that wait out real grant durations (seconds each) and then the scheduler's exit: under CI's
 // load they take 10-25 s, so they carry a limit meant to catch a hang, not to time them.
@@ -19,9 +19,11 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
   describe(`expiry on ${name}`, () => {
     let cloud: CloudHarness;
     const dirs: { dir: string; cleanup: () => void }[] = [];
-    const newDir = () => {
+    /** A config directory for one test; every scheduler started for it ends with that test. */
+    const newDir = (test: TestContext) => {
       const made = tempConfigDir();
       dirs.push(made);
+      test.onTestFinished(() => endSchedulers([made.dir]));
       return made.dir;
     };
     const jit = (dir: string, args: string[]) => runBin(args, { env: cloud.env(dir) });
@@ -36,17 +38,13 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
     beforeAll(async () => {
       cloud = await makeHarness();
     });
-    afterEach(async () => {
-      // Every scheduler a test started ends with it.
-      await endSchedulers(dirs.map(({ dir }) => dir));
-    });
     afterAll(async () => {
       await cloud?.close();
       for (const { cleanup } of dirs) cleanup();
     });
 
-    it('removes a 5 s grant within 3 s of expiry after jit has exited, with no jit command in between', async () => {
-      const dir = newDir();
+    it('removes a 5 s grant within 3 s of expiry after jit has exited, with no jit command in between', async (test) => {
+      const dir = newDir(test);
       const vm = await enabled(dir);
       const result = await jit(dir, ['request', vm, '-p', '22', '-d', '5s', '--source', '198.51.100.7', '--json']);
       expect(result.code, result.stderr).toBe(0);
@@ -62,8 +60,11 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       expect(await waitFor(async () => !alive(schedulerPid(dir)), 12_000)).toBeDefined();
     }, WAITS_TIMEOUT_MS);
 
-    it('repairs a scheduler killed with SIGKILL: the next `jit status` revokes the overdue rule and says so', async () => {
-      const dir = newDir();
+    // The tests below wait out real grant durations, each on its own VM and config directory: they
+    // run side by side. The first one (a timing) runs alone before them, and the sweep, which covers
+    // the whole region / subscription, alone after them.
+    it.concurrent('repairs a scheduler killed with SIGKILL: the next `jit status` revokes the overdue rule and says so', async (test) => {
+      const dir = newDir(test);
       const vm = await enabled(dir);
       // Long enough that the scheduler is killed before the grant is due, however slow the machine.
       const result = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.8', '--json']);
@@ -79,34 +80,8 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       expect(await waitFor(async () => (await sources(vm)).length === 0, 15_000)).toBeDefined();
     }, WAITS_TIMEOUT_MS);
 
-    it('sweeps expired rules from a machine with no ledger, leaving unexpired grants and user rules alone', async () => {
-      const dir = newDir();
-      const vm = await enabled(dir);
-      const userRules = await cloud.userRules(vm);
-      await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
-      const short = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.9', '--json']);
-      const shortExpiry = Date.parse(JSON.parse(short.stdout).grant.expiresAt);
-      await waitFor(async () => alive(schedulerPid(dir)), 10_000, 50);
-      process.kill(schedulerPid(dir)!, 'SIGKILL');
-      await waitFor(async () => Date.now() > shortExpiry + 500, 60_000);
-      const elsewhere = newDir();
-      // Sweep covers the whole subscription / region; this test looks at its own VM's grants.
-      type Listed = { source: string; target: { name: string } };
-      const onVm = (grants: Listed[]) => grants.filter((g) => g.target.name === vm).map((g) => g.source);
-      const dry = await jit(elsewhere, ['sweep', '--dry-run', '--json']);
-      expect(onVm(JSON.parse(dry.stdout).removed)).toEqual(['198.51.100.9/32']);
-      expect(await sources(vm)).toEqual(['198.51.100.10/32', '198.51.100.9/32']);
-      const swept = await jit(elsewhere, ['sweep', '--json']);
-      expect(swept.code, swept.stderr).toBe(0);
-      const body = JSON.parse(swept.stdout);
-      expect(onVm(body.removed)).toEqual(['198.51.100.9/32']);
-      expect(onVm(body.kept)).toEqual(['198.51.100.10/32']);
-      expect(await sources(vm)).toEqual(['198.51.100.10/32']);
-      expect(await cloud.userRules(vm)).toEqual(userRules);
-    }, WAITS_TIMEOUT_MS);
-
-    it('10 requests at once: 10 grants in the ledger, one scheduler, all 10 rules removed at expiry', async () => {
-      const dir = newDir();
+    it.concurrent('10 requests at once: 10 grants in the ledger, one scheduler, all 10 rules removed at expiry', async (test) => {
+      const dir = newDir(test);
       const vm = await enabled(dir);
       const results = await Promise.all(
         Array.from({ length: 10 }, (_, i) =>
@@ -117,23 +92,23 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       const ledger = JSON.parse(readFileSync(path.join(dir, 'grants.json'), 'utf8'));
       expect(ledger.grants.filter((g: { state: string }) => g.state === 'active')).toHaveLength(10);
       expect(await sources(vm)).toHaveLength(10);
-      await sleep(500); // let schedulers that lost the start race exit
-      expect(workersFor(dir)).toHaveLength(1);
+      // Schedulers that lost the start race exit at once: one is left.
+      expect(await waitFor(async () => workersFor(dir).length === 1, 10_000, 100)).toBeDefined();
       const last = Math.max(...results.map((r) => Date.parse(JSON.parse(r.stdout).grant.expiresAt)));
       expect(await waitFor(async () => (await sources(vm)).length === 0, last - Date.now() + 3000)).toBeDefined();
     }, WAITS_TIMEOUT_MS);
 
-    it('`request -- CMD` returns the command\'s exit code and revokes when it ends', async () => {
-      const dir = newDir();
+    it.concurrent('`request -- CMD` returns the command\'s exit code and revokes when it ends', async (test) => {
+      const dir = newDir(test);
       const vm = await enabled(dir);
       const result = await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.11', '--', 'sh', '-c', 'exit 7']);
       expect(result.code, result.stderr).toBe(7);
       expect(result.stderr).toMatch(/Revoked grant [0-9a-z]{8}\./);
       expect(await sources(vm)).toEqual([]);
-    });
+    }, WAITS_TIMEOUT_MS);
 
-    it('Ctrl-C (SIGINT) during the command revokes too, and exits 130', async () => {
-      const dir = newDir();
+    it.concurrent('Ctrl-C (SIGINT) during the command revokes too, and exits 130', async (test) => {
+      const dir = newDir(test);
       const vm = await enabled(dir);
       const child = spawn(
         process.execPath,
@@ -141,14 +116,14 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
         { env: { ...cloud.env(dir), NODE_OPTIONS: `--import=${NET_GUARD}` }, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect(await waitFor(async () => (await sources(vm)).length === 1, 15_000)).toBeDefined();
+      expect(await waitFor(async () => (await sources(vm)).length === 1, 40_000)).toBeDefined();
       child.kill('SIGINT');
       expect(await exited).toBe(130);
       expect(await sources(vm)).toEqual([]);
-    });
+    }, WAITS_TIMEOUT_MS);
 
-    it('`jit ssh` connects to the public address with the user and extra arguments, then revokes', async () => {
-      const dir = newDir();
+    it.concurrent('`jit ssh` connects to the public address with the user and extra arguments, then revokes', async (test) => {
+      const dir = newDir(test);
       const vm = await enabled(dir);
       const bin = path.join(dir, 'bin');
       const record = path.join(dir, 'ssh-args.txt');
@@ -164,6 +139,32 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual(['-l', 'azureuser', '-i', 'key', await cloud.publicAddress(vm)]);
       expect(result.stderr).toMatch(/Revoked grant/);
       expect(await sources(vm)).toEqual([]);
-    });
+    }, WAITS_TIMEOUT_MS);
+
+    it('sweeps expired rules from a machine with no ledger, leaving unexpired grants and user rules alone', async (test) => {
+      const dir = newDir(test);
+      const vm = await enabled(dir);
+      const userRules = await cloud.userRules(vm);
+      await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
+      const short = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.9', '--json']);
+      const shortExpiry = Date.parse(JSON.parse(short.stdout).grant.expiresAt);
+      await waitFor(async () => alive(schedulerPid(dir)), 10_000, 50);
+      process.kill(schedulerPid(dir)!, 'SIGKILL');
+      await waitFor(async () => Date.now() > shortExpiry + 500, 60_000);
+      const elsewhere = newDir(test);
+      // Sweep covers the whole subscription / region; this test looks at its own VM's grants.
+      type Listed = { source: string; target: { name: string } };
+      const onVm = (grants: Listed[]) => grants.filter((g) => g.target.name === vm).map((g) => g.source);
+      const dry = await jit(elsewhere, ['sweep', '--dry-run', '--json']);
+      expect(onVm(JSON.parse(dry.stdout).removed)).toEqual(['198.51.100.9/32']);
+      expect(await sources(vm)).toEqual(['198.51.100.10/32', '198.51.100.9/32']);
+      const swept = await jit(elsewhere, ['sweep', '--json']);
+      expect(swept.code, swept.stderr).toBe(0);
+      const body = JSON.parse(swept.stdout);
+      expect(onVm(body.removed)).toEqual(['198.51.100.9/32']);
+      expect(onVm(body.kept)).toEqual(['198.51.100.10/32']);
+      expect(await sources(vm)).toEqual(['198.51.100.10/32']);
+      expect(await cloud.userRules(vm)).toEqual(userRules);
+    }, WAITS_TIMEOUT_MS);
   });
 }
