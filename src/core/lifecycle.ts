@@ -17,7 +17,7 @@ import { formatDuration } from './duration.js';
 import { JitError, ProviderError } from './errors.js';
 import { exceptionSources, grantProblem, isDue } from './grant-trust.js';
 import { detectionWarnings, requireDetectedAddress } from './ip-evidence.js';
-import type { PortRange, Seconds } from './model.js';
+import type { CloudName, PortRange, Seconds } from './model.js';
 import { checkRequest } from './policy.js';
 import { formatPortRanges } from './port-spec.js';
 import type {
@@ -248,12 +248,13 @@ async function sourceFromDetection(detection: Promise<IpDetection>, warnings: st
   return hostPrefix(requireDetectedAddress(found).address);
 }
 
-function recordOf(grant: CloudGrant, target: TargetInfo, provider: CloudProvider, createdAt: string): GrantRecord {
+/** A grant found in the cloud's metadata, as the ledger records an active one. */
+export function recordOf(grant: CloudGrant, cloud: CloudName, createdAt: string): GrantRecord {
   return {
     id: grant.grantId,
-    cloud: provider.cloud,
-    target: { id: target.id, name: target.name },
-    scope: target.scope,
+    cloud,
+    target: grant.target,
+    scope: grant.scope,
     ports: grant.ports,
     source: grant.source,
     requester: grant.requester,
@@ -308,7 +309,7 @@ export async function openGrant(input: OpenGrantInput, deps: RequestDeps): Promi
     const known = await ledger.get(live.grantId).catch(() => undefined);
     // The ledger's copy when it is this grant as the cloud has it (EC2 keeps whole seconds).
     const same = known && Math.abs(Date.parse(known.expiresAt) - Date.parse(live.expiresAt)) < 1000;
-    const grant = same ? known : recordOf(live, target, provider, now.toISOString());
+    const grant = same ? known : recordOf(live, provider.cloud, now.toISOString());
     return {
       grant,
       target,

@@ -7,7 +7,7 @@
 import { watch } from 'node:fs';
 import { loadProvider } from '../clouds/registry.js';
 import { ensureConfigDir } from '../config/paths.js';
-import { closeRecordedInCloud, isOpen, isRequester } from '../core/lifecycle.js';
+import { closeRecordedInCloud, isOpen, isRequester, recordOf } from '../core/lifecycle.js';
 import type { GrantRecord } from '../core/ports.js';
 import { openLedger } from './ledger.js';
 import { acquireLock, type HeldLock } from './lock.js';
@@ -31,21 +31,9 @@ async function cloudGrantsOfMine(known: GrantRecord[]): Promise<GrantRecord[]> {
   for (const sample of scopes.values()) {
     const provider = await providerFor(sample);
     const me = await provider.whoami();
+    const now = new Date().toISOString();
     for (const g of await provider.listGrants()) {
-      if (!isRequester(g.requester, me)) continue;
-      found.push({
-        id: g.grantId,
-        cloud: sample.cloud,
-        target: g.target,
-        scope: g.scope,
-        ports: g.ports,
-        source: g.source,
-        requester: g.requester,
-        createdAt: new Date().toISOString(),
-        expiresAt: g.expiresAt,
-        state: 'active',
-        rules: g.rules,
-      });
+      if (isRequester(g.requester, me)) found.push(recordOf(g, sample.cloud, now));
     }
   }
   return found;
