@@ -3,8 +3,6 @@
  * recognises them before or after the subcommand, and `--help` of each command lists them.
  */
 import type { Command } from 'commander';
-import type { CloudName } from '../core/model.js';
-import { parseCloud } from '../core/target.js';
 import type { OutputFlags } from './output.js';
 
 export interface GlobalFlags extends OutputFlags {
@@ -33,8 +31,4 @@ export function addGlobalFlags(program: Command): Command {
 
 export function globalFlags(command: Command): GlobalFlags {
   return command.optsWithGlobals<GlobalFlags>();
-}
-
-export function cloudFlag(flags: GlobalFlags): CloudName | undefined {
-  return flags.cloud === undefined ? undefined : parseCloud(flags.cloud, '--cloud');
 }

@@ -1,7 +1,6 @@
 /** Settings for one invocation: flags over environment over config file over defaults (SPEC §9). */
 import { configDir } from '../config/paths.js';
 import { openConfig, type ResolvedSettings, resolveSettings } from '../config/store.js';
-import type { CloudName } from '../core/model.js';
 import type { GlobalFlags } from './global-flags.js';
 import type { CliRun } from './run.js';
 
@@ -19,8 +18,4 @@ export async function loadSettings(run: CliRun, flags: GlobalFlags): Promise<Res
     env: run.io.env,
     config: config.list(),
   });
-}
-
-export async function resolveCloud(run: CliRun, flags: GlobalFlags): Promise<CloudName | undefined> {
-  return (await loadSettings(run, flags)).cloud?.value as CloudName | undefined;
 }

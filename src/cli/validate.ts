@@ -6,7 +6,7 @@ import { parseDuration } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { PortRange, Protocol } from '../core/model.js';
 import { parsePortSpec, parseProtocol } from '../core/port-spec.js';
-import { type Prefix, parsePrefix } from '../core/prefix.js';
+import { anyPrefixes, type Prefix, parsePrefix } from '../core/prefix.js';
 
 export function portsFlag(value: string | undefined, protocol: string | undefined): PortRange[] | undefined {
   const proto: Protocol = protocol === undefined ? 'tcp' : parseProtocol(protocol, '--protocol');
@@ -26,9 +26,7 @@ export function sourceFlag(value: string | undefined, flag = '--source'): Prefix
 export function allowSourcesFlag(values: string[] | undefined): Prefix[] | undefined {
   if (values === undefined) return undefined;
   return values.flatMap((value) =>
-    value.toLowerCase() === 'any'
-      ? [parsePrefix('0.0.0.0/0', '--allow-source'), parsePrefix('::/0', '--allow-source')]
-      : [parsePrefix(value, '--allow-source')],
+    value.trim().toLowerCase() === 'any' ? anyPrefixes('--allow-source') : [parsePrefix(value, '--allow-source')],
   );
 }
 

@@ -58,13 +58,6 @@ export class AuthError extends JitError {
   }
 }
 
-/** SIGINT/SIGTERM ended the command: exit 130. */
-export class InterruptedError extends JitError {
-  constructor(message = 'Interrupted.', options: JitErrorOptions = {}) {
-    super('JIT_INTERRUPTED', message, options, 130);
-  }
-}
-
 export function isJitError(error: unknown): error is JitError {
   return error instanceof JitError;
 }

@@ -18,6 +18,9 @@ export interface PortRange {
   protocol: Protocol;
 }
 
+/** The management ports `jit scan` looks at, all TCP: the ones Defender's recommendation names. */
+export const MANAGEMENT_PORTS: readonly number[] = [22, 3389, 5985, 5986];
+
 /** Seconds. Durations are whole seconds everywhere; the cloud metadata has no finer grain. */
 export type Seconds = number;
 

@@ -133,7 +133,10 @@ export function isAnyPrefix(prefix: Prefix): boolean {
   return prefix.length === 0;
 }
 
-export const ANY_PREFIXES: readonly string[] = [ANY_V4, ANY_V6];
+/** `any` as a source: the whole address space of both families. */
+export function anyPrefixes(flag: string): Prefix[] {
+  return [parsePrefix(ANY_V4, flag), parsePrefix(ANY_V6, flag)];
+}
 
 /**
  * Public unicast only (SPEC §7): not private, loopback, link-local, CGNAT, multicast, unspecified,

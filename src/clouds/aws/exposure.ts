@@ -3,13 +3,10 @@
  * instance admits the union of its groups' rules, so one rule from 0.0.0.0/0 or ::/0 on any
  * attached group defeats any lock-down (https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html).
  */
-import type { PortRange } from '../../core/model.js';
+import { MANAGEMENT_PORTS, type PortRange } from '../../core/model.js';
 import type { PortExposure } from '../../core/ports.js';
 import type { GroupView } from './inventory.js';
 import { describeRule, isWorldOpen, ruleOverlaps, type SgRule } from './rules.js';
-
-/** The Defender recommendation's management ports (SPEC §3 `jit scan`), all TCP. */
-export const MANAGEMENT_PORTS = [22, 3389, 5985, 5986];
 
 type ExposedGroup = Pick<GroupView, 'id' | 'name' | 'ingress'>;
 

@@ -26,7 +26,7 @@ import type {
   TargetInfo,
   TargetStatus,
 } from '../../core/ports.js';
-import { MANAGEMENT_PORTS } from '../../core/use-cases/scan.js';
+import { MANAGEMENT_PORTS } from '../../core/model.js';
 import type { AzureApi, SecurityRule, VirtualMachine } from './arm-api.js';
 import { idKey, parseArmId, tryParseArmId } from './arm-id.js';
 import type { AzureCloud } from './environment.js';

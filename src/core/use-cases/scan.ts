@@ -2,8 +2,6 @@
 import type { ScanFinding } from '../ports.js';
 import type { UseCaseDeps } from './deps.js';
 
-export const MANAGEMENT_PORTS = [22, 3389, 5985, 5986] as const;
-
 export async function scan({ provider, progress }: Pick<UseCaseDeps, 'provider' | 'progress'>): Promise<ScanFinding[]> {
   progress.step('Scanning VMs and their rules…');
   return provider.scan();

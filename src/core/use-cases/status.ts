@@ -5,7 +5,7 @@ import { type JudgedGrant, judgeGrants } from '../lifecycle.js';
 import type { Clock, TargetStatus } from '../ports.js';
 import type { UseCaseDeps } from './deps.js';
 import { optionalPolicy } from './policy-of.js';
-import { MANAGEMENT_PORTS } from './scan.js';
+import { MANAGEMENT_PORTS } from '../model.js';
 
 /** What `status` evaluates on a VM jit does not manage yet: the management ports, as `scan` does. */
 const MANAGEMENT_POLICY: Policy = buildPolicy({

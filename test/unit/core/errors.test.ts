@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   AuthError,
   exitCodeOf,
-  InterruptedError,
   JitError,
   PolicyError,
   ProviderError,
@@ -15,7 +14,6 @@ describe('error hierarchy', () => {
     [new PolicyError('JIT_X', 'm'), 3],
     [new ProviderError('JIT_X', 'm'), 1],
     [new AuthError('JIT_X', 'm'), 4],
-    [new InterruptedError(), 130],
     [new Error('plain'), 1],
     ['a string', 1],
   ])('%o exits %i', (error, code) => {
