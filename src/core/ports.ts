@@ -251,6 +251,12 @@ export interface CloudProvider {
     grant: GrantSpec,
     options: { dryRun: boolean },
   ): Promise<ChangeReport & { rules: unknown[] }>;
+  /**
+   * Readies what closing these rules will need (SDK code loaded, clients built, the credential
+   * signed in), so that a close at expiry is only the cloud calls. The scheduler calls it when it
+   * learns of a grant; a failure here is not reported (the close itself reports its own).
+   */
+  prepare?(rules: unknown[]): Promise<void>;
   /** Removes exactly the grant's rules; rules already gone are not an error. */
   closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport>;
   /**

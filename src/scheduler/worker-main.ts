@@ -64,6 +64,13 @@ async function main(): Promise<void> {
       }),
     log,
     stillHolder: () => lock!.held(),
+    prepare: (grant: GrantRecord) => {
+      void providerFor(grant)
+        .then(async (provider) => {
+          await (provider.prepare ? provider.prepare(grant.rules) : provider.whoami());
+        })
+        .catch((error: unknown) => log(`could not get ready to close ${grant.id} yet: ${error instanceof Error ? error.message : String(error)}`));
+    },
     fallback: cloudGrantsOfMine,
   };
   for (;;) {

@@ -23,6 +23,11 @@ export interface SchedulerDeps {
   log: (line: string) => void;
   /** Whether this process still holds the scheduler lock; another scheduler may have taken over. */
   stillHolder?: () => Promise<boolean>;
+  /**
+   * Called once for each open grant the loop learns of, long before it is due: readies the cloud
+   * client, so a close at expiry is not slowed by loading an SDK or signing in on a busy machine.
+   */
+  prepare?: (grant: GrantRecord) => void;
   /** This user's grants in the cloud's metadata, in the scopes of `known` (used while the ledger is unreadable). */
   fallback?: (known: GrantRecord[]) => Promise<GrantRecord[]>;
 }
@@ -101,8 +106,10 @@ export async function runScheduler(deps: SchedulerDeps, options: SchedulerOption
 
   const learn = (grants: GrantRecord[]) => {
     for (const grant of grants) {
-      if (isOpen(grant) && !closed.has(key(grant))) known.set(grant.id, grant);
-      else if (known.get(grant.id)?.expiresAt === grant.expiresAt || grant.state === 'revoked') known.delete(grant.id);
+      if (isOpen(grant) && !closed.has(key(grant))) {
+        if (!known.has(grant.id)) deps.prepare?.(grant);
+        known.set(grant.id, grant);
+      } else if (known.get(grant.id)?.expiresAt === grant.expiresAt || grant.state === 'revoked') known.delete(grant.id);
     }
   };
 
@@ -126,7 +133,10 @@ export async function runScheduler(deps: SchedulerDeps, options: SchedulerOption
         try {
           const found = (await deps.fallback([...known.values()]))
             .filter((g) => !known.has(g.id) && !closed.has(key(g)));
-          for (const grant of found) known.set(grant.id, grant);
+          for (const grant of found) {
+            deps.prepare?.(grant);
+            known.set(grant.id, grant);
+          }
           if (found.length > 0) deps.log(`found ${found.length} more grant(s) of yours in the cloud's metadata`);
         } catch (fallbackError) {
           deps.log(`could not list your grants in the cloud: ${messageOf(fallbackError)}`);

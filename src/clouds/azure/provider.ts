@@ -93,6 +93,11 @@ export class AzureProvider implements CloudProvider {
     return requesterFromToken(await this.session.token());
   }
 
+  async prepare(rules: unknown[]): Promise<void> {
+    const subscriptions = new Set(parseRuleRefs(rules).map((ref) => parseArmId(ref.nsg, 'a rule reference').subscriptionId));
+    await Promise.all([this.session.token(), ...[...subscriptions].map((id) => this.session.api(id))]);
+  }
+
   async resolveTarget(ref: string): Promise<TargetInfo> {
     const vm = await this.findVm(ref);
     const network = await resolveNetwork(vm, getLookup((subscriptionId) => this.session.api(subscriptionId)));

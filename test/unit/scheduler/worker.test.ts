@@ -71,6 +71,31 @@ describe('runScheduler', () => {
     ]);
   });
 
+  it('readies the cloud for each open grant once, when it learns of it, before anything is due', async () => {
+    await seed(grant('aaaaaaaa', 5), grant('bbbbbbbb', 12), grant('dddddddd', -1, 'revoked'));
+    const events: string[] = [];
+    await runScheduler(
+      {
+        ledger,
+        clock,
+        prepare: (g) => void events.push(`prepare ${g.id}@${(now - T0) / 1000}`),
+        close: async (g) => void events.push(`close ${g.id}@${(now - T0) / 1000}`),
+        sleep: async (ms) => {
+          now += ms;
+        },
+        log: () => {},
+      },
+      { maxSleepMs: 2_000 },
+    );
+    // Re-read every 2 s, yet each grant is readied once; a revoked grant needs nothing.
+    expect(events).toEqual([
+      'prepare aaaaaaaa@0',
+      'prepare bbbbbbbb@0',
+      'close aaaaaaaa@5',
+      'close bbbbbbbb@12',
+    ]);
+  });
+
   it('starts closing a grant that falls due while another close is still running', async () => {
     await seed(grant('aaaaaaaa', 1), grant('bbbbbbbb', 2));
     const started: string[] = [];
