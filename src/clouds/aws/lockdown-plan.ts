@@ -107,8 +107,10 @@ function labelOf(group: GroupLabel): GroupLabel {
 
 /**
  * Refusals that need nothing but the instance, so the shell makes them before any other read.
- * ModifyInstanceAttribute sets the groups of an instance with one network interface; EC2 refuses it
- * for an instance with several (each interface has its own group set), so jit does too, first.
+ * ModifyInstanceAttribute sets the groups of an instance with one network interface; with several
+ * (each interface has its own group set) it "can result in an error" (EC2 API reference, quoted in
+ * https://hackage.haskell.org/package/amazonka-ec2-1.6.1/docs/Network-AWS-EC2-ModifyInstanceAttribute.html),
+ * so jit refuses first.
  */
 export function instanceRefusal(instance: InstanceView): JitError | undefined {
   if (!instance.vpcId) {
