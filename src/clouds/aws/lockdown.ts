@@ -1,46 +1,36 @@
 /**
- * `jit enable` and `jit disable` on EC2 (SPEC §5, §8), planned as journal steps.
+ * `jit enable` and `jit disable` on EC2 (docs/aws.md, docs/safety.md), planned as journal steps.
  *
- * Enable gives the instance one empty group of jit's own, `jit-access-<instance-id>` (grants go
- * there, so the groups-per-interface quota is never spent by requests), and revokes the rules of
- * the instance's other groups that let the internet reach a policy port, after recording each one
- * exactly on the jit group (records.ts). Disable re-authorises exactly the recorded rules, puts the
- * original group set back, and deletes what jit created. Rules jit did not record are never touched.
+ * Enable reads a snapshot of the instance's groups (the reads below, no others) and lets
+ * lockdown-plan.ts decide; this file turns each decision into an undoable step. Disable
+ * re-authorises exactly the recorded rules, puts the original group set back, and deletes what jit
+ * created. Rules jit did not record are never touched.
  */
 import type { Instance } from '@aws-sdk/client-ec2';
-import { ProviderError, UserError } from '../../core/errors.js';
+import { ProviderError } from '../../core/errors.js';
 import type { Policy } from '../../core/model.js';
-import { encodePolicy, POLICY_TAG } from '../../core/policy.js';
+import { POLICY_TAG } from '../../core/policy.js';
 import type { EnableOptions, RuleChange, TargetInfo } from '../../core/ports.js';
 import type { AwsContext, Plan } from './context.js';
 import { awsCodeOf } from './errors.js';
 import { readGrantMetadata } from './grant-metadata.js';
 import { describeGroups, describeInstance, findJitGroup, type GroupView, otherUsersOfGroups } from './inventory.js';
 import type { Step } from './journal.js';
+import {
+  type AwsLockdownSnapshot,
+  type CreateGroup,
+  type GroupLabel,
+  groupsToCheck,
+  groupsToRead,
+  groupText,
+  instanceRefusal,
+  type InstanceView,
+  type LockdownAction,
+  planAwsLockdown,
+} from './lockdown-plan.js';
 import { deleteGroupPatiently, groupLeftBehind } from './patience.js';
-import {
-  decodeRecords,
-  encodeRevoked,
-  encodeSwap,
-  jitGroupName,
-  MAX_TAGS,
-  RECORD_VERSION,
-  type RecordedRule,
-  recordKey,
-  recordTagKeys,
-  TAGS,
-} from './records.js';
-import {
-  describeRule,
-  isWorldOpen,
-  type RuleLike,
-  ruleIdentity,
-  ruleOpensMoreThan,
-  ruleOverlaps,
-  type SgRule,
-  tagMap,
-  toIpPermission,
-} from './rules.js';
+import { decodeRecords, encodeSwap, jitGroupName, type RecordedRule, recordKey, TAGS } from './records.js';
+import { describeRule, type RuleLike, ruleIdentity, type SgRule, tagMap, toIpPermission } from './rules.js';
 
 /**
  * "By default, a security group includes an outbound rule that allows all outbound traffic"
@@ -48,12 +38,6 @@ import {
  */
 const NEW_GROUP_NOTE =
   'a new group allows all outbound traffic by default; attached to the instance that would widen its egress, so the rule is removed';
-
-type GroupLike = Pick<GroupView, 'id' | 'name'>;
-
-function label(group: GroupLike): string {
-  return group.name === group.id ? group.id : `${group.id} (${group.name})`;
-}
 
 /** Ids of groups that exist now or once their step ran (a group created by this plan). */
 class GroupIds {
@@ -80,21 +64,6 @@ export async function requireInstance(context: AwsContext, instanceId: string): 
 
 export function attachedGroupIds(instance: Instance): string[] {
   return (instance.SecurityGroups ?? []).flatMap((group) => (group.GroupId ? [group.GroupId] : []));
-}
-
-/**
- * ModifyInstanceAttribute sets the groups of an instance with one network interface; EC2 refuses
- * it for an instance with several (each interface has its own group set), so jit does too, first.
- */
-function checkSingleInterface(instance: Instance): void {
-  const interfaces = instance.NetworkInterfaces ?? [];
-  if (interfaces.length > 1) {
-    throw new ProviderError(
-      'JIT_AWS_MULTIPLE_INTERFACES',
-      `Instance ${instance.InstanceId} has ${interfaces.length} network interfaces; jit manages the security groups of single-interface instances only.`,
-      { hint: 'Nothing was changed. Lock the ports down on each interface\'s groups by hand.' },
-    );
-  }
 }
 
 /**
@@ -170,12 +139,12 @@ function createGroupSteps(
   ];
 }
 
-function revokeStep(context: AwsContext, group: GroupLike, rules: SgRule[]): Step {
+function revokeStep(context: AwsContext, group: GroupLabel, rules: SgRule[]): Step {
   return {
     changes: rules.map((rule) => ({
       op: 'remove-rule',
       on: group.id,
-      summary: `revoke ${describeRule(rule, label(group))}`,
+      summary: `revoke ${describeRule(rule, groupText(group))}`,
       detail: { GroupId: group.id, SecurityGroupRuleId: rule.ruleId, IpPermission: toIpPermission(rule) },
     })),
     apply: async () => {
@@ -296,40 +265,38 @@ function policyTagStep(context: AwsContext, instance: Instance, value: string | 
   });
 }
 
-function copyName(original: GroupLike, instanceId: string): string {
-  const suffix = `-jit-${instanceId}`;
-  // EC2 group names hold 255 characters.
-  return `${original.name.slice(0, 255 - suffix.length)}${suffix}`;
+function instanceViewOf(instance: Instance, id: string): InstanceView {
+  return {
+    id,
+    vpcId: instance.VpcId,
+    interfaces: (instance.NetworkInterfaces ?? []).length,
+    groups: attachedGroupIds(instance),
+    tags: tagMap(instance.Tags),
+  };
 }
 
-function sharedError(groups: GroupView[], users: Map<string, string[]>, offending: Map<string, SgRule[]>): UserError {
-  const parts = groups.map((g) => `${label(g)} (used by ${(users.get(g.id) ?? []).join(', ')})`);
-  return new UserError(
-    'JIT_AWS_GROUP_SHARED',
-    `jit would revoke internet rules from ${parts.join('; ')}, but a group shared with other instances or interfaces is not edited in place. Nothing was changed.`,
-    {
-      hint: 'Pass --isolate to give this instance its own copy of the group without those rules (the others keep theirs), or move the others off the group first.',
-      details: {
-        groups: groups.map((g) => ({
-          groupId: g.id,
-          groupName: g.name,
-          usedBy: users.get(g.id) ?? [],
-          rules: (offending.get(g.id) ?? []).map((rule) => describeRule(rule, label(g))),
-        })),
-      },
-    },
-  );
-}
-
-/** The rule as it would be on `groupId` (a copy made from another group). */
-function onGroup(rule: SgRule, groupId: string): RuleLike {
-  const { ruleId: _ruleId, tags: _tags, ...rest } = rule;
-  return { ...rest, groupId };
-}
-
-/** Rules of a copy match their original's by what they allow and by description. */
-function copyKey(rule: RuleLike): string {
-  return `${ruleIdentity(rule)};${rule.description ?? ''}`;
+/**
+ * The snapshot, read in as few calls as the decisions allow: the instance (refused at once if jit
+ * cannot manage it), its jit group, the groups it and the records name, and who else uses a group
+ * only when there are rules to revoke from one.
+ */
+async function readSnapshot(
+  context: AwsContext,
+  target: TargetInfo,
+  policy: Policy,
+  options: EnableOptions,
+): Promise<{ instance: Instance; snapshot: AwsLockdownSnapshot }> {
+  const { ec2 } = context;
+  const instance = await requireInstance(context, target.id);
+  const view = instanceViewOf(instance, target.id);
+  const refusal = instanceRefusal(view);
+  if (refusal) throw refusal;
+  const jit = await findJitGroup(ec2, target.id);
+  const groups = await describeGroups(ec2, groupsToRead(view, jit));
+  const read = { instance: view, jit, groups };
+  const toCheck = groupsToCheck(read, policy, options);
+  const users = toCheck.length > 0 ? await otherUsersOfGroups(ec2, toCheck, target.id) : new Map<string, string[]>();
+  return { instance, snapshot: { ...read, users } };
 }
 
 export async function planEnable(
@@ -338,253 +305,146 @@ export async function planEnable(
   policy: Policy,
   options: EnableOptions,
 ): Promise<Plan> {
-  const { ec2 } = context;
-  const instance = await requireInstance(context, target.id);
-  const instanceId = target.id;
-  const vpcId = instance.VpcId;
-  if (!vpcId) {
-    throw new ProviderError('JIT_AWS_NO_VPC', `Instance ${instanceId} is not in a VPC; jit manages VPC security groups.`);
-  }
-  checkSingleInterface(instance);
-  const attached = attachedGroupIds(instance);
-  const jit = await findJitGroup(ec2, instanceId);
-  const records = jit ? decodeRecords(jit.tags) : { revoked: [], swaps: [] };
-  const groups = await describeGroups(ec2, [
-    ...attached,
-    ...records.swaps.map((swap) => swap.original),
-    ...records.revoked.map((rule) => rule.groupId),
-  ]);
-  const notes: string[] = [];
-  const steps: Step[] = [];
-  const ids = new GroupIds();
+  const { instance, snapshot } = await readSnapshot(context, target, policy, options);
+  const plan = planAwsLockdown(snapshot, policy, options);
+  if (!plan.ok) throw plan.error;
+  return { steps: stepsOf(context, instance, snapshot, plan.actions), notes: plan.notes };
+}
+
+/** Each decision as the journal step(s) that make and undo it. */
+function stepsOf(
+  context: AwsContext,
+  instance: Instance,
+  snapshot: AwsLockdownSnapshot,
+  actions: LockdownAction[],
+): Step[] {
+  const instanceId = snapshot.instance.id;
+  const jit = snapshot.jit;
+  const jitTags = jit?.tags ?? {};
   const jitName = jitGroupName(instanceId);
+  const ids = new GroupIds();
   if (jit) ids.set(jitName, jit.id);
   const jitId = () => ids.get(jitName);
-
-  const inPolicy = (rule: Pick<SgRule, 'protocol' | 'from' | 'to'>) => policy.ports.some((port) => ruleOverlaps(rule, port));
-  const offends = (rule: RuleLike) => inPolicy(rule) && (options.includeNarrow || isWorldOpen(rule));
-
-  const copies = new Map(records.swaps.map((swap) => [swap.copy, swap]));
-  const editable = attached
-    .filter((id) => id !== jit?.id && !copies.has(id))
-    .flatMap((id) => (groups.has(id) ? [groups.get(id) as GroupView] : []));
-  const offending = new Map<string, SgRule[]>();
-  for (const group of editable) {
-    const rules = group.ingress.filter(offends);
-    if (rules.length > 0) offending.set(group.id, rules);
-    for (const rule of group.ingress.filter((r) => inPolicy(r) && !offends(r))) {
-      notes.push(`${describeRule(rule, label(group))} is not open to the internet and keeps working (--include-narrow revokes it too).`);
-    }
-  }
-  const users = offending.size > 0
-    ? await otherUsersOfGroups(ec2, [...offending.keys()], instanceId)
-    : new Map<string, string[]>();
-  const shared = editable.filter((group) => offending.has(group.id) && (users.get(group.id) ?? []).length > 0);
-  if (shared.length > 0 && !options.isolate) throw sharedError(shared, users, offending);
-
-  if (!jit) {
-    steps.push(
-      ...createGroupSteps(
-        context,
-        ids,
-        {
-          name: jitName,
-          description: `jit-access: just-in-time access rules for ${instanceId}`,
-          vpcId,
-          tags: { [TAGS.managed]: RECORD_VERSION, [TAGS.instance]: instanceId },
-        },
-        `create security group ${jitName} in ${vpcId}, with no rules (${NEW_GROUP_NOTE})`,
-      ),
-    );
-  }
-
-  // --isolate: the instance gets its own copy of each shared group, without the offending rules.
-  const swapNames = new Map<string, string>();
-  for (const original of shared) {
-    const name = copyName(original, instanceId);
-    swapNames.set(original.id, name);
-    const omitted = offending.get(original.id) ?? [];
-    const kept = original.ingress.filter((rule) => !omitted.includes(rule));
-    steps.push(
-      ...createGroupSteps(
-        context,
-        ids,
-        {
-          name,
-          description: `jit-access: copy of ${original.id} for ${instanceId}, without its internet rules on the policy ports`.slice(0, 255),
-          vpcId,
-          tags: { [TAGS.copyOf]: original.id, [TAGS.instance]: instanceId },
-        },
-        `create security group ${name}, a copy of ${label(original)} for ${instanceId} without: ${omitted.map((r) => describeRule(r)).join('; ')}`,
-      ),
-      {
-        changes: [],
-        apply: async () => {
-          const GroupId = ids.get(name);
-          if (original.egress.length > 0) {
-            await ec2.authorizeSecurityGroupEgress({ GroupId, IpPermissions: original.egress.map(toIpPermission) });
-          }
-          if (kept.length > 0) {
-            await ec2.authorizeSecurityGroupIngress({ GroupId, IpPermissions: kept.map(toIpPermission) });
-          }
-        },
-      },
-    );
-    if (kept.some((rule) => rule.source.kind === 'group' && rule.source.groupId === original.id)) {
-      notes.push(
-        `${label(original)} admits its own members; the copy ${name} still admits members of ${original.id}, but they no longer admit this instance by that rule.`,
-      );
-    }
-  }
-  if (shared.length > 0) {
-    steps.push(
-      setTagsStep(
-        context,
-        jitId,
-        () => shared.map((g) => encodeSwap(g.id, ids.get(swapNames.get(g.id) as string))),
-        jit?.tags ?? {},
-        {
-          op: 'set-tag',
-          on: jitName,
-          summary: `record on ${jitName} that ${instanceId} uses ${shared.map((g) => swapNames.get(g.id)).join(', ')} instead of ${shared.map(label).join(', ')}`,
-          detail: { Keys: shared.map((g) => `${TAGS.swap}${g.id}`) },
-        },
-      ),
-    );
-  }
-
-  // The instance's group set: copies in place of shared groups, jit's group added.
-  const wanted = attached.map((id) => swapNames.get(id) ?? id);
-  if (!jit || !attached.includes(jit.id)) wanted.push(jitName);
-  const changed = wanted.length !== attached.length || wanted.some((id, i) => id !== attached[i]);
-  if (changed) {
-    // The groups-per-interface quota is EC2's to enforce (5 by default, adjustable up to 16): a full
-    // interface answers SecurityGroupsPerInterfaceLimitExceeded here, and the rollback undoes the rest.
-    const resolve = () => wanted.map((entry) => (entry.startsWith('sg-') ? entry : ids.get(entry)));
-    steps.push(
-      setGroupsStep(context, instanceId, attached, resolve, [
-        ...shared.map(
-          (g): RuleChange => ({
-            op: 'detach-group',
-            on: instanceId,
-            summary: `detach ${label(g)} from ${instanceId}, replaced by its copy ${swapNames.get(g.id)}`,
-            detail: { InstanceId: instanceId, GroupId: g.id },
+  return actions.flatMap((action): Step[] => {
+    switch (action.kind) {
+      case 'create-group':
+        if (action.copy) return copyGroupSteps(context, ids, instanceId, { ...action, copy: action.copy });
+        return createGroupSteps(
+          context,
+          ids,
+          action,
+          `create security group ${action.name} in ${action.vpcId}, with no rules (${NEW_GROUP_NOTE})`,
+        );
+      case 'record-swaps': {
+        const { swaps } = action;
+        const tags = () => swaps.map((swap) => encodeSwap(swap.original.id, ids.get(swap.copy)));
+        return [
+          setTagsStep(context, jitId, tags, jitTags, {
+            op: 'set-tag',
+            on: jitName,
+            summary: `record on ${jitName} that ${instanceId} uses ${swaps.map((s) => s.copy).join(', ')} instead of ${swaps.map((s) => groupText(s.original)).join(', ')}`,
+            detail: { Keys: swaps.map((s) => `${TAGS.swap}${s.original.id}`) },
           }),
-        ),
-        {
-          op: 'attach-group',
-          on: instanceId,
-          summary: `set the security groups of ${instanceId} to ${wanted.join(', ')}`,
-          detail: { InstanceId: instanceId, Groups: wanted },
-        },
-      ]),
-    );
-  }
-
-  // Record, then revoke: a crash in between leaves a record of a rule that still exists, which
-  // disable handles (it skips rules already present); the other order could lose a rule.
-  const toRevoke = editable.filter((group) => offending.has(group.id) && !swapNames.has(group.id));
-  const newRecords = toRevoke.flatMap((group) => offending.get(group.id) ?? []);
-  const recordTags = newRecords.flatMap(encodeRevoked);
-  if (recordTags.length > 0) {
-    steps.push(
-      setTagsStep(context, jitId, () => recordTags, jit?.tags ?? {}, {
-        op: 'set-tag',
-        on: jitName,
-        summary: `record ${newRecords.length} rule(s) on ${jitName} before revoking them, so \`jit disable\` can restore them exactly`,
-        detail: { Tags: recordTags },
-      }),
-    );
-  }
-  for (const group of toRevoke) {
-    const rules = offending.get(group.id) ?? [];
-    steps.push(revokeStep(context, group, rules));
-    for (const rule of rules.filter((r) => Object.keys(r.tags).length > 0)) {
-      notes.push(
-        `${describeRule(rule, label(group))} has tags of its own (${Object.keys(rule.tags).join(', ')}); \`jit disable\` restores the rule exactly but not its tags, which EC2 drops with the rule.`,
-      );
+        ];
+      }
+      case 'set-groups': {
+        const { after } = action;
+        const resolve = () => after.map((entry) => (entry.startsWith('sg-') ? entry : ids.get(entry)));
+        return [
+          setGroupsStep(context, instanceId, action.before, resolve, [
+            ...action.detached.map(
+              ({ group, copy }): RuleChange => ({
+                op: 'detach-group',
+                on: instanceId,
+                summary: `detach ${groupText(group)} from ${instanceId}, replaced by its copy ${copy}`,
+                detail: { InstanceId: instanceId, GroupId: group.id },
+              }),
+            ),
+            {
+              op: 'attach-group',
+              on: instanceId,
+              summary: `set the security groups of ${instanceId} to ${after.join(', ')}`,
+              detail: { InstanceId: instanceId, Groups: after },
+            },
+          ]),
+        ];
+      }
+      case 'record-revoked': {
+        const { tags } = action;
+        return [
+          setTagsStep(context, jitId, () => tags, jitTags, {
+            op: 'set-tag',
+            on: jitName,
+            summary: `record ${action.count} rule(s) on ${jitName} before revoking them, so \`jit disable\` can restore them exactly`,
+            detail: { Tags: tags },
+          }),
+        ];
+      }
+      case 'revoke':
+        return [revokeStep(context, action.group, action.rules)];
+      case 'restore': {
+        const { group, rule } = action;
+        return [
+          authorizeStep(context, () => group.id, rule, {
+            op: 'restore-rule',
+            on: group.id,
+            summary: `restore ${describeRule(rule, groupText(group))} (the new policy does not need it revoked)`,
+            detail: { GroupId: group.id, IpPermission: toIpPermission(rule) },
+          }),
+        ];
+      }
+      case 'drop-records':
+        return [
+          deleteTagsStep(context, jitId(), action.keys, jitTags, {
+            op: 'remove-tag',
+            on: jitId(),
+            summary: `drop the record of ${action.count} restored rule(s) from ${jitName}`,
+            detail: { Keys: action.keys },
+          }),
+        ];
+      case 'add-to-copy': {
+        const { copy, original, rule } = action;
+        return [
+          authorizeStep(context, () => copy.id, rule, {
+            op: 'add-rule',
+            on: copy.id,
+            summary: `add ${describeRule(rule, groupText(copy))} (as on ${groupText(original)})`,
+            detail: { GroupId: copy.id, IpPermission: toIpPermission(rule) },
+          }),
+        ];
+      }
+      case 'set-policy-tag': {
+        const step = policyTagStep(context, instance, action.value);
+        return step ? [step] : [];
+      }
     }
-    for (const rule of rules.filter((r) => ruleOpensMoreThan(r, policy.ports))) {
-      notes.push(
-        `${describeRule(rule, label(group))} opens more than the policy's ports; it is revoked whole (jit never rewrites a rule it did not create), so its other ports are closed to the internet as well until \`jit disable\` restores it.`,
-      );
-    }
-  }
+  });
+}
 
-  // Re-enable with a narrower policy: put back what the new policy no longer needs revoked.
-  const obsolete = records.revoked.filter((rule) => !offends(rule));
-  for (const rule of obsolete) {
-    const group = groups.get(rule.groupId);
-    if (!group) {
-      notes.push(`${describeRule(rule)} cannot be restored: its group no longer exists. Its record is dropped.`);
-    } else if (group.ingress.some((r) => ruleIdentity(r) === ruleIdentity(rule))) {
-      notes.push(`${describeRule(rule, label(group))} is already back; its record is dropped.`);
-    } else {
-      steps.push(
-        authorizeStep(context, () => group.id, rule, {
-          op: 'restore-rule',
-          on: group.id,
-          summary: `restore ${describeRule(rule, label(group))} (the new policy does not need it revoked)`,
-          detail: { GroupId: group.id, IpPermission: toIpPermission(rule) },
-        }),
-      );
-    }
-  }
-  if (jit && obsolete.length > 0) {
-    const keys = obsolete.flatMap(recordTagKeys);
-    steps.push(
-      deleteTagsStep(context, jit.id, keys, jit.tags, {
-        op: 'remove-tag',
-        on: jit.id,
-        summary: `drop the record of ${obsolete.length} restored rule(s) from ${jitName}`,
-        detail: { Keys: keys },
-      }),
-    );
-  }
-
-  // Copies made by an earlier --isolate follow their original and the current policy.
-  for (const swap of records.swaps.filter((s) => attached.includes(s.copy))) {
-    const original = groups.get(swap.original);
-    const copy = groups.get(swap.copy);
-    if (!original || !copy) {
-      notes.push(`${swap.copy}, the copy of ${swap.original}, was left as it is: the original group no longer exists.`);
-      continue;
-    }
-    const wantedRules = original.ingress.filter((rule) => !offends(rule)).map((rule) => onGroup(rule, copy.id));
-    const wantedKeys = new Set(wantedRules.map(copyKey));
-    const presentKeys = new Set(copy.ingress.map(copyKey));
-    const extra = copy.ingress.filter((rule) => !wantedKeys.has(copyKey(rule)));
-    if (extra.length > 0) steps.push(revokeStep(context, copy, extra));
-    for (const rule of wantedRules.filter((r) => !presentKeys.has(copyKey(r)))) {
-      steps.push(
-        authorizeStep(context, () => copy.id, rule, {
-          op: 'add-rule',
-          on: copy.id,
-          summary: `add ${describeRule(rule, label(copy))} (as on ${label(original)})`,
-          detail: { GroupId: copy.id, IpPermission: toIpPermission(rule) },
-        }),
-      );
-    }
-  }
-
-  const policyStep = policyTagStep(context, instance, encodePolicy(policy));
-  if (policyStep) steps.push(policyStep);
-
-  // EC2 keeps at most 50 tags on a group: refuse before writing rather than half-way.
-  const tagCount = new Set([
-    ...Object.keys(jit?.tags ?? { [TAGS.managed]: '', [TAGS.instance]: '' }),
-    ...recordTags.map((tag) => tag.Key),
-    ...shared.map((g) => `${TAGS.swap}${g.id}`),
-  ]);
-  for (const key of obsolete.flatMap(recordTagKeys)) tagCount.delete(key);
-  if (tagCount.size > MAX_TAGS) {
-    throw new ProviderError(
-      'JIT_AWS_TOO_MANY_RECORDS',
-      `Recording the ${newRecords.length} rule(s) to revoke would need ${tagCount.size} tags on ${jitName}; EC2 allows ${MAX_TAGS}. Nothing was changed.`,
-      { hint: 'Merge the instance groups\' internet rules for the policy ports into fewer rules, then run `jit enable` again.' },
-    );
-  }
-  return { steps, notes };
+/** --isolate's copy of a shared group: created empty, then given the original's egress and kept ingress. */
+function copyGroupSteps(
+  context: AwsContext,
+  ids: GroupIds,
+  instanceId: string,
+  action: CreateGroup & { copy: NonNullable<CreateGroup['copy']> },
+): Step[] {
+  const { name, copy } = action;
+  const summary = `create security group ${name}, a copy of ${groupText(copy.of)} for ${instanceId} without: ${copy.omitted.map((r) => describeRule(r)).join('; ')}`;
+  return [
+    ...createGroupSteps(context, ids, action, summary),
+    {
+      changes: [],
+      apply: async () => {
+        const GroupId = ids.get(name);
+        if (copy.egress.length > 0) {
+          await context.ec2.authorizeSecurityGroupEgress({ GroupId, IpPermissions: copy.egress.map(toIpPermission) });
+        }
+        if (copy.ingress.length > 0) {
+          await context.ec2.authorizeSecurityGroupIngress({ GroupId, IpPermissions: copy.ingress.map(toIpPermission) });
+        }
+      },
+    },
+  ];
 }
 
 export async function planDisable(context: AwsContext, target: TargetInfo): Promise<Plan> {
@@ -650,7 +510,7 @@ export async function planDisable(context: AwsContext, target: TargetInfo): Prom
     });
     for (const swap of restorable.filter((s) => groups.has(s.copy))) {
       deletions.push({
-        changes: [{ op: 'delete-group', on: swap.copy, summary: `delete security group ${label(groups.get(swap.copy) as GroupView)}, jit's copy of ${swap.original}`, detail: { GroupId: swap.copy } }],
+        changes: [{ op: 'delete-group', on: swap.copy, summary: `delete security group ${groupText(groups.get(swap.copy) as GroupView)}, jit's copy of ${swap.original}`, detail: { GroupId: swap.copy } }],
         // After the jit group (and its records) is gone there is nothing to roll back to: a copy
         // that will not go is reported, not allowed to undo the restore.
         apply: async () => {
@@ -686,7 +546,7 @@ function restoreSteps(
   if (present) {
     const same = present.description === rule.description;
     notes.push(
-      `${describeRule(rule, label(group))} is already there${same ? '' : ` (as ${describeRule(present, label(group))}, left as it is)`}.`,
+      `${describeRule(rule, groupText(group))} is already there${same ? '' : ` (as ${describeRule(present, groupText(group))}, left as it is)`}.`,
     );
     return [];
   }
@@ -694,7 +554,7 @@ function restoreSteps(
     authorizeStep(context, () => group.id, rule, {
       op: 'restore-rule',
       on: group.id,
-      summary: `restore ${describeRule(rule, label(group))}`,
+      summary: `restore ${describeRule(rule, groupText(group))}`,
       detail: { GroupId: group.id, IpPermission: toIpPermission(rule), record: recordKey(rule) },
     }),
   ];

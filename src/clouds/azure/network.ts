@@ -9,7 +9,6 @@
  * GET per resource, however many addresses share it. The virtual network is read rather than the
  * subnet: the same single GET carries the subnet's NSG and the VNet's address prefixes.
  */
-import { ProviderError } from '../../core/errors.js';
 import { tryAddressBlock, tryParseAddress } from '../../core/prefix.js';
 import type {
   AzureApi,
@@ -223,16 +222,6 @@ export async function resolveNetwork(vm: VirtualMachine, lookup: NetworkLookup):
     publicAddresses: [...new Set(publicIps.map((ip) => ip?.ipAddress).filter((ip): ip is string => !!ip))],
     nsgs: snapshots,
   };
-}
-
-/** SPEC §4: a VM no NSG filters cannot be locked down by jit; nothing is written. */
-export function requireSomeNsg(network: VmNetwork): void {
-  if (network.nsgs.size > 0) return;
-  throw new ProviderError(
-    'JIT_AZURE_NO_NSG',
-    `${network.name} has no network security group on its NIC or subnet, so jit cannot lock it down; nothing was changed.`,
-    { hint: 'Associate an NSG with the VM\'s subnet or network interface (`az network nic update --network-security-group …`), then run the command again.' },
-  );
 }
 
 /** The VM's private addresses that traffic through this NSG reaches (a subnet NSG sees only this VM's). */

@@ -1,5 +1,5 @@
 /**
- * The Azure provider (SPEC §4): CloudProvider over Network Security Groups, through the narrow seam
+ * The Azure provider (docs/azure.md): CloudProvider over Network Security Groups, through the narrow seam
  * of arm-api.ts. Built by index.ts, which resolves credentials and endpoints; tests build the same
  * class against the ARM emulator.
  *
@@ -7,7 +7,7 @@
  * and keeps it, and listGrants, status, enable and openGrant work from that snapshot. Writes start
  * from it too; a write that meets a concurrent writer re-reads that NSG and re-plans (nsg-edit.ts).
  */
-import { ProviderError, UserError } from '../../core/errors.js';
+import { ProviderError } from '../../core/errors.js';
 import type { Policy } from '../../core/model.js';
 import { encodePolicy, POLICY_TAG } from '../../core/policy.js';
 import { settleBounded } from '../../core/bounded.js';
@@ -27,7 +27,7 @@ import type {
   TargetStatus,
 } from '../../core/ports.js';
 import { MANAGEMENT_PORTS } from '../../core/model.js';
-import type { AzureApi, SecurityRule, VirtualMachine } from './arm-api.js';
+import type { SecurityRule } from './arm-api.js';
 import { idKey, parseArmId, tryParseArmId } from './arm-id.js';
 import type { AzureCloud } from './environment.js';
 import { isNotFound } from './errors.js';
@@ -35,19 +35,17 @@ import { openManagementPorts, portExposure } from './exposure.js';
 import { requesterFromToken } from './identity.js';
 import { type AzureRuleRef, grantRulesInSubscription, grantRulesOnVm, grantsFrom, parseRuleRefs } from './grant-rules.js';
 import { requireNoBlockingLock } from './locks.js';
-import { getLookup, listLookup, type NsgSnapshot, requireSomeNsg, resolveNetwork, type VmNetwork } from './network.js';
+import { listLookup, type NsgSnapshot, resolveNetwork, type VmNetwork } from './network.js';
 import { NsgEdit } from './nsg-edit.js';
 import { allowEdit, denyEdit, lockdownNotes, type PlannedEdit } from './plans.js';
+import { requireSomeNsg, resolveVmNetwork, scopeOf, type SubscriptionApis, tagValue, targetInfoOf } from './resolve.js';
 import { roleDocuments } from './role.js';
 import { allDenyRuleNames, ruleSummary } from './rules.js';
 import { type EditRuntime, realRuntime, retryWrite } from './write-retry.js';
 
 /** What index.ts resolves once: where Azure is, who we are, and clients per subscription. */
-export interface AzureSession {
+export interface AzureSession extends SubscriptionApis {
   readonly cloud: AzureCloud;
-  /** The subscription of commands that name no resource ID: settings, else the Azure CLI's. */
-  defaultSubscription(): Promise<string>;
-  api(subscriptionId: string): Promise<AzureApi>;
   /** An ARM access token (for whoami; never printed). */
   token(): Promise<string>;
 }
@@ -60,10 +58,6 @@ const lower = (name: string | undefined) => (name ?? '').toLowerCase();
  * (429 with Retry-After, retried by deleteRule) would answer.
  */
 const NSG_LANES = 10;
-
-function tagValue(tags: Record<string, string>, name: string): string | undefined {
-  return Object.entries(tags).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];
-}
 
 /** ARM tag names are case-insensitive: replace whatever casing is there. */
 function withTag(tags: Record<string, string>, name: string, value: string | undefined): Record<string, string> {
@@ -99,10 +93,9 @@ export class AzureProvider implements CloudProvider {
   }
 
   async resolveTarget(ref: string): Promise<TargetInfo> {
-    const vm = await this.findVm(ref);
-    const network = await resolveNetwork(vm, getLookup((subscriptionId) => this.session.api(subscriptionId)));
+    const network = await resolveVmNetwork(this.session, this.settings['resource-group'], ref);
     this.networks.set(idKey(network.id), network);
-    return this.targetInfo(network);
+    return targetInfoOf(network, this.session.cloud.name);
   }
 
   async enable(target: TargetInfo, policy: Policy, options: EnableOptions): Promise<ChangeReport> {
@@ -222,14 +215,14 @@ export class AzureProvider implements CloudProvider {
   async listGrants(target?: TargetInfo): Promise<CloudGrant[]> {
     if (target) {
       const network = await this.networkOf(target);
-      return grantsFrom(grantRulesOnVm(network, this.scopeOf(network)));
+      return grantsFrom(grantRulesOnVm(network, scopeOf(network, this.session.cloud.name)));
     }
     const subscriptionId = await this.session.defaultSubscription();
     const api = await this.session.api(subscriptionId);
     const [nsgs, nics] = await Promise.all([api.listNsgs(), api.listNics()]);
     const found = grantRulesInSubscription(nsgs, nics, {
       resourceGroup: this.settings['resource-group'],
-      scopeOf: (vm) => this.scopeOf(vm),
+      scopeOf: (vm) => scopeOf(vm, this.session.cloud.name),
       orphanScope: { subscription: subscriptionId, 'azure-cloud': this.session.cloud.name },
     });
     return grantsFrom(found);
@@ -241,7 +234,7 @@ export class AzureProvider implements CloudProvider {
     const nsgs = [...network.nsgs.values()];
     const lockedDown = nsgs.length > 0 && nsgs.every((nsg) => nsg.rules.some((rule) => own.has(lower(rule.name))));
     return {
-      target: this.targetInfo(network),
+      target: targetInfoOf(network, this.session.cloud.name),
       exposure: policy ? portExposure(network, policy.ports, grantSources) : [],
       lockedDown,
     };
@@ -276,66 +269,13 @@ export class AzureProvider implements CloudProvider {
     return roleDocuments(this.settings.subscription);
   }
 
-  // ---- resolution -------------------------------------------------------------------------------
-
-  private async findVm(ref: string): Promise<VirtualMachine> {
-    if (ref.startsWith('/')) {
-      const id = tryParseArmId(ref);
-      if (!id || id.type.toLowerCase() !== 'microsoft.compute/virtualmachines' || id.child) {
-        throw new UserError('JIT_INVALID_TARGET', `<vm> "${ref}" is not an Azure VM resource ID.`, {
-          hint: 'The form is /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.Compute/virtualMachines/<name>.',
-        });
-      }
-      return (await this.session.api(id.subscriptionId)).getVm(id.resourceGroup, id.name, { instanceView: true });
-    }
-    const api = await this.session.api(await this.session.defaultSubscription());
-    const group = this.settings['resource-group'];
-    // With the resource group known the VM is one GET away (and the GET carries the power state).
-    if (group) return api.getVm(group, ref, { instanceView: true });
-    const matches = (await api.listVms()).filter((vm) => lower(vm.name) === lower(ref));
-    const [only, ...others] = matches;
-    if (!only) {
-      throw new ProviderError('JIT_TARGET_NOT_FOUND', `There is no VM ${ref} in subscription ${api.subscriptionId}.`, {
-        hint: 'Check the name and --subscription (`jit config list` shows the defaults), or give the VM\'s resource ID.',
-      });
-    }
-    if (others.length > 0) {
-      const candidates = matches.map((vm) => vm.id ?? '');
-      const listed = candidates.map((id) => `  ${id}`).join('\n');
-      throw new UserError('JIT_TARGET_AMBIGUOUS', `${matches.length} VMs are called ${ref}:\n${listed}`, {
-        hint: 'Name one by its resource ID, or narrow the search with --resource-group.',
-        details: { candidates },
-      });
-    }
-    return only;
-  }
+  // ---- resolution ----------------------------------------------------------------------------
 
   private async networkOf(target: TargetInfo): Promise<VmNetwork> {
     const known = this.networks.get(idKey(target.id));
     if (known) return known;
     await this.resolveTarget(target.id);
     return this.networks.get(idKey(target.id))!;
-  }
-
-  private scopeOf(network: { subscriptionId: string; resourceGroup: string }): Record<string, string> {
-    return {
-      subscription: network.subscriptionId,
-      'resource-group': network.resourceGroup,
-      'azure-cloud': this.session.cloud.name,
-    };
-  }
-
-  private targetInfo(network: VmNetwork): TargetInfo {
-    return {
-      cloud: 'azure',
-      id: network.id,
-      name: network.name,
-      scope: this.scopeOf(network),
-      privateAddresses: network.paths.map((path) => path.address),
-      publicAddresses: network.publicAddresses,
-      policyTag: tagValue(network.tags, POLICY_TAG),
-      ...(network.state ? { state: network.state } : {}),
-    };
   }
 
   // ---- writing ----------------------------------------------------------------------------------
@@ -354,7 +294,7 @@ export class AzureProvider implements CloudProvider {
     );
   }
 
-  /** Deny rules on every NSG, then the policy tag; a failure anywhere undoes the rest (SPEC §8). */
+  /** Deny rules on every NSG, then the policy tag; a failure anywhere undoes the rest (docs/safety.md). */
   private async lockdown(
     network: VmNetwork,
     planned: { nsg: NsgSnapshot; plan: PlannedEdit }[],
