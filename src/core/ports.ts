@@ -3,6 +3,7 @@
  * environment or the disk itself; the composition root (src/cli) hands these in, and tests hand
  * in fakes.
  */
+import type { WarningCode } from './codes.js';
 import type { CloudName, Policy, PortRange } from './model.js';
 
 export interface Clock {
@@ -12,7 +13,8 @@ export interface Clock {
 /** Progress for humans (a spinner on a TTY, nothing in --json); never results. */
 export interface Progress {
   step(message: string): void;
-  warn(message: string): void;
+  /** A warning for the user; `code` (registered in core/codes.ts) is what --json reports with it. */
+  warn(message: string, code?: WarningCode): void;
 }
 
 // ---- public IP detection (src/ip) -------------------------------------------------------------

@@ -143,7 +143,9 @@ describe('jit on AWS, end to end', () => {
     // In a CI job, where the scheduler ends with the job, the request says so in its notes.
     const again = await jit(['request', 'web01', '-p', '22', '-d', '1h', '--source', '81.2.69.77'], { CI: 'true' });
     expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { id: grantId } });
-    expect(again.json.notes.join(' ')).toMatch(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/);
+    expect(again.json.notes).toEqual([
+      { code: 'JIT_NOTE', message: expect.stringMatching(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/) },
+    ]);
     expect(again.stderr).toContain('note: In CI the background scheduler ends with the job');
     expect(await ingress(jitGroup)).toHaveLength(1);
     expect(Date.parse(again.json.grant.expiresAt)).toBeGreaterThan(Date.parse(first.json.grant.expiresAt));
