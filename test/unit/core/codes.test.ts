@@ -37,7 +37,7 @@ describe('the registry of codes', () => {
     expect(registered.filter((code) => !used.has(code)).sort()).toEqual([]);
   });
 
-  it("gives each error the exit code of the class every throw site uses", () => {
+  it('gives each error the exit code of the class every throw site uses', () => {
     const sites = files.flatMap(({ file, text }) =>
       [...text.matchAll(/new (UserError|PolicyError|ProviderError|AuthError)\(\s*'(JIT_[A-Z0-9_]+)'/g)].map((m) => ({
         file,
