@@ -1,6 +1,7 @@
 /**
- * What the CLI says about a detection: the address with its evidence, the warnings SPEC §7 asks
- * for (only one service answered, services disagreed), and the error when nothing was found.
+ * What the CLI says about a detection: the address with its evidence, the warnings
+ * docs/ip-detection.md ("Agreement") describes (only one service answered, services disagreed),
+ * and the error when nothing was found.
  */
 import type { Notice, WarningCode } from './codes.js';
 import { ProviderError } from './errors.js';

@@ -200,7 +200,7 @@ export interface CloseGrantsOptions {
 
 export type CloseOutcome = { grant: CloudGrant; report: ChangeReport } | { grant: CloudGrant; error: unknown };
 
-/** How a policy port fares against the internet: SPEC §4 "effectiveness". */
+/** How a policy port fares against the internet (docs/azure.md, "Effectiveness"). */
 export interface PortExposure {
   port: PortRange;
   /** locked: the internet is refused except for active grants; exposed: some rule lets it in. */
@@ -236,7 +236,7 @@ export interface RoleDocuments {
 /**
  * A cloud adapter. The core calls these after validating input and checking the policy; every
  * method that writes honours `dryRun` by returning the exact changes without making them, and
- * rolls back what it wrote if a later step fails (SPEC §8).
+ * rolls back what it wrote if a later step fails (docs/safety.md, "Rollback").
  */
 export interface CloudProvider {
   readonly cloud: CloudName;

@@ -225,7 +225,7 @@ export async function resolveNetwork(vm: VirtualMachine, lookup: NetworkLookup):
   };
 }
 
-/** SPEC §4: a VM no NSG filters cannot be locked down by jit; nothing is written. */
+/** docs/azure.md, "Where rules go": a VM no NSG filters cannot be locked down by jit; nothing is written. */
 export function requireSomeNsg(network: VmNetwork): void {
   if (network.nsgs.size > 0) return;
   throw new ProviderError(

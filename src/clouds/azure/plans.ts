@@ -1,5 +1,5 @@
 /**
- * What jit wants in one NSG, as NsgEdit planners: the lock-down deny rules of `jit enable` (SPEC §4
+ * What jit wants in one NSG, as NsgEdit planners: the lock-down deny rules of `jit enable` (docs/azure.md, "Priorities"
  * "Priorities") and the allow rules of a grant. The priorities come from the core's planners
  * (planDenyPriority, planAllowPriority); this file only chooses which rules to ask about and builds
  * the bodies.

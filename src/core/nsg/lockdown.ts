@@ -1,5 +1,5 @@
 /**
- * Is the lock-down effective (SPEC §4 "Effectiveness")? For each policy port: can an arbitrary
+ * Is the lock-down effective (docs/azure.md, "Effectiveness")? For each policy port: can an arbitrary
  * internet address reach the VM, other than through an active grant?
  *
  * Approach: evaluate the NSG path (evaluate.ts) for a handful of public probe addresses, one per

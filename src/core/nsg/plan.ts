@@ -1,5 +1,5 @@
 /**
- * Where jit's rules go in an NSG (SPEC §4). Priorities run 100–4096 and are unique per direction
+ * Where jit's rules go in an NSG (docs/azure.md, "Priorities"). Priorities run 100–4096 and are unique per direction
  * within one NSG (ARM answers a duplicate with SecurityRuleConflict), so a free priority is one no
  * Inbound rule of the NSG uses, whichever VM that rule is for. jit never moves anyone else's rule:
  * when no slot fits, the plan fails and names the rules in the way. (ARM allows 1,000 rules per NSG,

@@ -55,7 +55,7 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
   ec2 = buildAwsClients({ region: 'eu-west-1', env: { AWS_ENDPOINT_URL: moto.endpoint }, maxAttempts: 1 }).ec2;
   const place = await createVpc(ec2);
-  // SPEC's instance: a broad SSH rule, a narrow VPN rule on the same port, an unrelated 443 rule.
+  // The example instance of docs/aws.md: a broad SSH rule, a narrow VPN rule on the same port, an unrelated 443 rule.
   const app = await createGroup(ec2, place.vpcId, 'app', [
     { from: 22, cidr: '0.0.0.0/0', description: 'SSH from anywhere' },
     { from: 22, cidr: '10.8.0.0/16', description: 'VPN' },

@@ -1,5 +1,5 @@
 /**
- * SPEC §6, end to end through bin/jit.js on each cloud's emulator: the detached scheduler removes
+ * docs/expiry.md, end to end through bin/jit.js on each cloud's emulator: the detached scheduler removes
  * rules at expiry with no jit command in between, the next command repairs a killed scheduler,
  * sweep works from another machine, and -- CMD revokes when the command ends.
  */
