@@ -193,11 +193,11 @@ export interface SettingsLayers {
 }
 
 /**
- * Precedence (docs/configuration.md): defaults < config file < environment < flags. Every value is validated and
- * canonicalised whatever layer it comes from, and an invalid one is an error naming that layer (the
- * flag, the variable or the config key), not skipped in favour of a lower layer: a typo must not
- * silently send a request to another region. An empty environment variable counts as unset, as
- * shells make `VAR= jit …` the usual way to clear one.
+ * Precedence (docs/configuration.md): defaults < config file < environment < flags. Every value is
+ * validated and canonicalised whatever layer it comes from, and an invalid one is an error naming
+ * that layer (the flag, the variable or the config key), not skipped in favour of a lower layer: a
+ * typo must not silently send a request to another region. An empty environment variable counts as
+ * unset, as shells make `VAR= jit …` the usual way to clear one.
  */
 export function resolveSettings(layers: SettingsLayers): ResolvedSettings {
   const found: Partial<Record<ConfigKey, ResolvedSetting>> = {};

@@ -1,8 +1,8 @@
 /**
  * IPv4/IPv6 addresses and prefixes: parsing into a canonical form, containment, and the
- * public-unicast test of docs/ip-detection.md. ipaddr.js does the address arithmetic (it is the parser
- * express and proxy-addr rely on); this module adds the strictness a firewall tool needs:
- * no shorthand IPv4 ("10.1"), no hex or octal parts, no zone ids, no host bits under the mask.
+ * public-unicast test of docs/ip-detection.md. ipaddr.js does the address arithmetic (it is the
+ * parser express and proxy-addr rely on); this module adds the strictness a firewall tool needs: no
+ * shorthand IPv4 ("10.1"), no hex or octal parts, no zone ids, no host bits under the mask.
  */
 import ipaddr from 'ipaddr.js';
 import { UserError } from './errors.js';

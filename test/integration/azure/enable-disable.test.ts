@@ -1,7 +1,7 @@
 /**
- * enable and disable on Azure (docs/azure.md, docs/safety.md) through the real SDKs against the ARM emulator: where the
- * deny rules go, --dry-run, "enable then disable leaves every NSG identical", no rule of the user's
- * ever written, no room → nothing changed, a failure half-way → rolled back.
+ * enable and disable on Azure (docs/azure.md, docs/safety.md) through the real SDKs against the ARM
+ * emulator: where the deny rules go, --dry-run, "enable then disable leaves every NSG identical",
+ * no rule of the user's ever written, no room → nothing changed, a failure half-way → rolled back.
  */
 import { describe, expect, it } from 'vitest';
 import { buildPolicy, encodePolicy } from '../../../src/core/policy.js';
