@@ -23,7 +23,8 @@ export class JitError extends Error {
   readonly details: Record<string, unknown> | undefined;
   readonly exitCode: ExitCode;
 
-  constructor(code: ErrorCode, message: string, options: JitErrorOptions = {}, exitCode: ExitCode = 1) {
+  /** Protected: an error is made through the class of its exit code, which checks the code's registration. */
+  protected constructor(code: ErrorCode, message: string, options: JitErrorOptions, exitCode: ExitCode) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
