@@ -13,7 +13,7 @@ export interface CommandScope {
 
 export function commandScope(run: CliRun, command: Command): CommandScope {
   const flags = globalFlags(command);
-  return { flags, out: new Output(run.io, flags) };
+  return { flags, out: new Output(run.io, flags, run.notices) };
 }
 
 /**

@@ -45,7 +45,7 @@ export function buildProgram(run: CliRun): Command {
     checkEndpointVariables(run.io.env);
     await checkConfigDir(configDir(run.io.env));
     const { reapFirst } = await import('./reap-first.js');
-    await reapFirst(run.io);
+    await reapFirst(run.io, run.notices);
   });
   program.addHelpText(
     'after',
@@ -95,7 +95,7 @@ function usageError(error: CommanderError, argv: string[]): UserError {
 }
 
 export async function main(argv: string[], io: Io): Promise<number> {
-  const run: CliRun = { io, exitCode: 0 };
+  const run: CliRun = { io, notices: { warnings: [], notes: [] }, exitCode: 0 };
   // `jit --version --verbose` answers "which @azure/identity is in this?" without unpacking anything.
   const own = outputFlagsFromArgv(argv);
   if (own.verbose && argv.every((arg) => arg.startsWith('-')) && argv.some((arg) => arg === '--version' || arg === '-V')) {
@@ -116,7 +116,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     // Loaded here, not at start-up: `jit --help` never needs chalk.
     const { Output } = await import('./output.js');
-    new Output(io, outputFlagsFromArgv(argv)).error(error);
+    new Output(io, outputFlagsFromArgv(argv), run.notices).error(error);
     return exitCodeOf(error);
   }
 }

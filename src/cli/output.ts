@@ -1,7 +1,8 @@
 /**
- * The one output policy (SPEC §3): results on stdout, everything else on stderr; colour and
- * spinners only on a TTY outside CI; NO_COLOR and --no-color honoured; prompts only with a TTY
- * on stdin, outside CI, and not with --no-input or --json; --json prints exactly one document.
+ * The one output policy (docs/cli.md, "Output"): results on stdout, everything else on stderr;
+ * colour and spinners only on a TTY outside CI; NO_COLOR and --no-color honoured; prompts only with
+ * a TTY on stdin, outside CI, and not with --no-input or --json; --json prints exactly one document,
+ * which carries the run's warnings and notes as `{code, message}` (docs/json.md).
  *
  * Nothing reaches the terminal with control characters it did not put there itself: messages,
  * hints, warnings and progress are made printable here (they quote cloud and file data), renderers
@@ -9,10 +10,12 @@
  * newlines and colour codes (core/printable.ts says why each character class matters).
  */
 import { Chalk, type ChalkInstance } from 'chalk';
+import type { NoteCode, Notice, WarningCode } from '../core/codes.js';
 import { isJitError, type JitError } from '../core/errors.js';
 import type { Progress } from '../core/ports.js';
 import { printable, printableLines, stripUnsafeControls, terminalSafeJson } from '../core/printable.js';
 import type { Io, OutStream } from './io.js';
+import type { RunNotices } from './run.js';
 
 export interface OutputFlags {
   json?: boolean;
@@ -54,6 +57,8 @@ export class Output {
   constructor(
     readonly io: Io,
     readonly flags: OutputFlags,
+    /** Shared by every Output of a run, so the document of a later failure still carries them. */
+    readonly notices: RunNotices = { warnings: [], notes: [] },
   ) {
     this.json = flags.json === true;
     this.verbose = flags.verbose === true;
@@ -65,25 +70,45 @@ export class Output {
   /** Writes the command's result: the JSON document, or the human rendering. */
   result(data: unknown, human: (c: ChalkInstance) => string): void {
     if (this.json) {
-      this.io.stdout.write(`${terminalSafeJson(data)}\n`);
+      this.io.stdout.write(`${terminalSafeJson(this.document(data))}\n`);
     } else {
       const text = stripUnsafeControls(human(this.out));
       if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
     }
   }
 
-  /** One line: a warning quoting a VM name or an IP service's answer cannot start a second one. */
-  warn(message: string): void {
-    this.io.stderr.write(`${this.err.yellow('warning:')} ${printable(message, MESSAGE_LIMIT)}\n`);
+  /**
+   * One line: a warning quoting a VM name or an IP service's answer cannot start a second one.
+   * Also kept for the --json document, with its code (`JIT_WARNING` when the caller gave none).
+   */
+  warn(message: string | Notice<WarningCode>, code: WarningCode = 'JIT_WARNING'): void {
+    const notice = typeof message === 'string' ? { code, message } : message;
+    this.notices.warnings.push(notice);
+    this.io.stderr.write(`${this.err.yellow('warning:')} ${printable(notice.message, MESSAGE_LIMIT)}\n`);
   }
 
   info(message: string): void {
     if (!this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
-  /** A note that matters to scripts too: on stderr also with --json (where it is in `notes` as well). */
-  note(message: string): void {
+  /** A note that matters to scripts too: on stderr also with --json, where it is in `notes` as well. */
+  note(message: string, code: NoteCode = 'JIT_NOTE'): void {
+    this.notices.notes.push({ code, message });
     this.io.stderr.write(`${this.err.dim('note:')} ${printable(message, MESSAGE_LIMIT)}\n`);
+  }
+
+  /**
+   * The --json document: the result with the run's `warnings` and `notes`. A result's own `notes`
+   * (the remarks of a change report, plain text) become `JIT_PLAN_NOTE` entries, except those also
+   * said with `note()`, which keep that code.
+   */
+  private document(data: unknown): unknown {
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return data;
+    const body = data as Record<string, unknown>;
+    const said = new Set(this.notices.notes.map((n) => n.message));
+    const own = Array.isArray(body.notes) ? body.notes.filter((n): n is string => typeof n === 'string' && !said.has(n)) : [];
+    const planNotes = own.map((message): Notice<NoteCode> => ({ code: 'JIT_PLAN_NOTE', message }));
+    return { ...body, warnings: [...this.notices.warnings], notes: [...planNotes, ...this.notices.notes] };
   }
 
   /**
@@ -102,9 +127,9 @@ export class Output {
           spinner.text = printable(message, MESSAGE_LIMIT);
           if (!spinner.isSpinning) spinner.start();
         },
-        warn: (message) => {
+        warn: (message, code) => {
           spinner.stop();
-          this.warn(message);
+          this.warn(message, code);
         },
         stop: () => spinner.stop(),
       };
@@ -113,7 +138,7 @@ export class Output {
       step: (message) => {
         if (this.verbose && !this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
       },
-      warn: (message) => this.warn(message),
+      warn: (message, code) => this.warn(message, code),
       stop: () => {},
     };
   }
@@ -129,7 +154,8 @@ export class Output {
     if (this.json) {
       const body: Record<string, unknown> = { code, message, hint: hint ?? null };
       if (known?.details) body.details = known.details;
-      this.io.stdout.write(`${terminalSafeJson({ error: body })}\n`);
+      const { warnings, notes } = this.notices;
+      this.io.stdout.write(`${terminalSafeJson({ error: body, warnings, notes })}\n`);
     } else {
       this.io.stderr.write(`${this.err.red('error:')} ${printableLines(message, MESSAGE_LIMIT)}\n`);
       if (hint) this.io.stderr.write(`${this.err.dim('hint:')} ${printableLines(hint, MESSAGE_LIMIT)}\n`);

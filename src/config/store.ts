@@ -1,6 +1,6 @@
 /**
  * User defaults (`jit config`) in `<dir>/config.json`, and how they combine with the environment
- * and flags (SPEC §9: defaults < config file < environment < flags).
+ * and flags (docs/configuration.md, "Precedence": defaults < config file < environment < flags).
  *
  * The file is a flat JSON object of canonical strings (schema.ts), written by conf (atomic
  * write-then-rename, mode 0600). Keys are stored flat (`"ip.services": "…"`), not as conf's default
@@ -193,11 +193,11 @@ export interface SettingsLayers {
 }
 
 /**
- * SPEC §9 precedence: defaults < config file < environment < flags. Every value is validated and
- * canonicalised whatever layer it comes from, and an invalid one is an error naming that layer (the
- * flag, the variable or the config key), not skipped in favour of a lower layer: a typo must not
- * silently send a request to another region. An empty environment variable counts as unset, as
- * shells make `VAR= jit …` the usual way to clear one.
+ * Precedence (docs/configuration.md): defaults < config file < environment < flags. Every value is
+ * validated and canonicalised whatever layer it comes from, and an invalid one is an error naming
+ * that layer (the flag, the variable or the config key), not skipped in favour of a lower layer: a
+ * typo must not silently send a request to another region. An empty environment variable counts as
+ * unset, as shells make `VAR= jit …` the usual way to clear one.
  */
 export function resolveSettings(layers: SettingsLayers): ResolvedSettings {
   const found: Partial<Record<ConfigKey, ResolvedSetting>> = {};

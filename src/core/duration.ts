@@ -9,7 +9,7 @@ import { quoted } from './printable.js';
 import type { Seconds } from './model.js';
 
 export const MIN_DURATION: Seconds = 1;
-/** SPEC §2: a policy allows at most 24 h, so no request may ask for more. */
+/** docs/cli.md, "Policy": a policy allows at most 24 h, so no request may ask for more. */
 export const MAX_DURATION: Seconds = 24 * 3600;
 
 const UNIT: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };

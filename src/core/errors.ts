@@ -1,11 +1,14 @@
 /**
- * The error hierarchy. Every failure the user can meet is a JitError with a stable code
- * (documented in the README), a one-line message, an optional hint, and the exit code of SPEC §3:
+ * The error hierarchy. Every failure the user can meet is a JitError with a stable code, a
+ * one-line message, an optional hint, and an exit code (docs/cli.md, "Exit codes"):
  *   1 cloud/operation failure · 2 usage or invalid input · 3 refused by policy ·
  *   4 authentication or permission failure · 130 interrupted.
+ * Codes are registered in core/codes.ts; each class accepts only the codes registered with its
+ * exit code, so a code thrown with the wrong class, or not registered at all, does not compile.
  */
+import type { ErrorCode, ErrorCodeFor, ExitCode } from './codes.js';
 
-export type ExitCode = 0 | 1 | 2 | 3 | 4 | 130;
+export type { ErrorCode, ExitCode } from './codes.js';
 
 export interface JitErrorOptions {
   hint?: string;
@@ -15,12 +18,13 @@ export interface JitErrorOptions {
 }
 
 export class JitError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string | undefined;
   readonly details: Record<string, unknown> | undefined;
   readonly exitCode: ExitCode;
 
-  constructor(code: string, message: string, options: JitErrorOptions = {}, exitCode: ExitCode = 1) {
+  /** Protected: an error is made through the class of its exit code, which checks the code's registration. */
+  protected constructor(code: ErrorCode, message: string, options: JitErrorOptions, exitCode: ExitCode) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
@@ -32,28 +36,28 @@ export class JitError extends Error {
 
 /** Bad input or usage: exit 2. Raised before any cloud call. */
 export class UserError extends JitError {
-  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+  constructor(code: ErrorCodeFor<2>, message: string, options: JitErrorOptions = {}) {
     super(code, message, options, 2);
   }
 }
 
 /** The VM's policy refuses the request: exit 3. */
 export class PolicyError extends JitError {
-  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+  constructor(code: ErrorCodeFor<3>, message: string, options: JitErrorOptions = {}) {
     super(code, message, options, 3);
   }
 }
 
 /** The cloud or an operation failed: exit 1. */
 export class ProviderError extends JitError {
-  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+  constructor(code: ErrorCodeFor<1>, message: string, options: JitErrorOptions = {}) {
     super(code, message, options, 1);
   }
 }
 
 /** Authentication or permission failure: exit 4. */
 export class AuthError extends JitError {
-  constructor(code: string, message: string, options: JitErrorOptions = {}) {
+  constructor(code: ErrorCodeFor<4>, message: string, options: JitErrorOptions = {}) {
     super(code, message, options, 4);
   }
 }

@@ -1,7 +1,9 @@
 /**
- * What the CLI says about a detection: the address with its evidence, the warnings SPEC §7 asks
- * for (only one service answered, services disagreed), and the error when nothing was found.
+ * What the CLI says about a detection: the address with its evidence, the warnings
+ * docs/ip-detection.md ("Agreement") describes (only one service answered, services disagreed),
+ * and the error when nothing was found.
  */
+import type { Notice, WarningCode } from './codes.js';
 import { ProviderError } from './errors.js';
 import type { DetectedAddress, IpDetection, ServiceAnswer } from './ports.js';
 
@@ -27,18 +29,18 @@ export function describeDetectedAddress(found: DetectedAddress): string {
 }
 
 /** One line per detected family whose evidence is weak or contested. */
-export function detectionWarnings(detection: IpDetection): string[] {
-  const warnings: string[] = [];
+export function detectionWarnings(detection: IpDetection): Notice<WarningCode>[] {
+  const warnings: Notice<WarningCode>[] = [];
   for (const found of [detection.v4, detection.v6]) {
     if (found === undefined) continue;
     const answered = detection.answers.filter(
       (answer) => answer.family === found.family && answer.address !== undefined,
     );
     if (found.agreement === 'single') {
-      warnings.push(`IPv${found.family}: only one service answered (${names(found.services)}).`);
+      warnings.push({ code: 'JIT_IP_SINGLE_SERVICE', message: `IPv${found.family}: only one service answered (${names(found.services)}).` });
     } else if (answered.some((answer) => answer.address !== found.address)) {
       const said = answered.map((answer) => `${serviceName(answer.url)} said ${answer.address}`);
-      warnings.push(`IPv${found.family}: services disagreed: ${said.join(', ')}.`);
+      warnings.push({ code: 'JIT_IP_SERVICES_DISAGREE', message: `IPv${found.family}: services disagreed: ${said.join(', ')}.` });
     }
   }
   return warnings;

@@ -14,6 +14,7 @@
  * the grant `failed`: still tracked, and closed by its grant id from the cloud's metadata at once.
  */
 import { formatDuration } from './duration.js';
+import type { ErrorCodeFor, Notice, WarningCode } from './codes.js';
 import { JitError, ProviderError } from './errors.js';
 import { exceptionSources, grantProblem, isDue } from './grant-trust.js';
 import { detectionWarnings, requireDetectedAddress } from './ip-evidence.js';
@@ -164,7 +165,7 @@ export async function closeGrants(
  * Throws for the first grant that could not be closed: its own JitError as it was, or a
  * ProviderError with `code` naming the grant and how many more failed. `after` ends the message.
  */
-export function throwFirstFailure(failed: { grant: CloudGrant; error: unknown }[], code: string, after = ''): void {
+export function throwFirstFailure(failed: { grant: CloudGrant; error: unknown }[], code: ErrorCodeFor<1>, after = ''): void {
   const first = failed[0];
   if (!first) return;
   if (first.error instanceof JitError) throw first.error;
@@ -231,7 +232,7 @@ export interface OpenedGrant {
   target: TargetInfo;
   outcome: GrantOutcome;
   report: ChangeReport;
-  warnings: string[];
+  warnings: Notice<WarningCode>[];
 }
 
 function samePorts(a: PortRange[], b: PortRange[]): boolean {
@@ -242,7 +243,7 @@ function byRange(x: PortRange, y: PortRange): number {
 }
 
 /** The detected address to grant: IPv4 first (most VMs are reached over IPv4). */
-async function sourceFromDetection(detection: Promise<IpDetection>, warnings: string[]): Promise<Prefix> {
+async function sourceFromDetection(detection: Promise<IpDetection>, warnings: Notice<WarningCode>[]): Promise<Prefix> {
   const found = await detection;
   warnings.push(...detectionWarnings(found));
   return hostPrefix(requireDetectedAddress(found).address);
@@ -267,7 +268,7 @@ export function recordOf(grant: CloudGrant, cloud: CloudName, createdAt: string)
 
 export async function openGrant(input: OpenGrantInput, deps: RequestDeps): Promise<OpenedGrant> {
   const { provider, ledger, clock, progress } = deps;
-  const warnings: string[] = [];
+  const warnings: Notice<WarningCode>[] = [];
   progress.step('Resolving the VM, your identity and your public address…');
   // Independent look-ups go out together: target, identity, public IP.
   const detection = input.source ? undefined : deps.ip.detect();
@@ -281,15 +282,20 @@ export async function openGrant(input: OpenGrantInput, deps: RequestDeps): Promi
   const ports = input.ports ?? policy.ports;
   let duration = input.duration ?? input.defaultDuration;
   if (input.duration === undefined && duration > policy.maxDuration) {
-    warnings.push(
-      `The default duration ${formatDuration(duration)} is longer than ${target.name}'s policy allows; ` +
-      `asking for ${formatDuration(policy.maxDuration)}.`,
-    );
+    warnings.push({
+      code: 'JIT_DURATION_CAPPED',
+      message:
+        `The default duration ${formatDuration(duration)} is longer than ${target.name}'s policy allows; ` +
+        `asking for ${formatDuration(policy.maxDuration)}.`,
+    });
     duration = policy.maxDuration;
   }
   checkRequest(policy, { ports, duration, source, justification: input.justification });
   if (target.state !== undefined && !/running/i.test(target.state)) {
-    warnings.push(`${target.name} is ${target.state}: access is granted, but it cannot answer until it runs.`);
+    warnings.push({
+      code: 'JIT_TARGET_NOT_RUNNING',
+      message: `${target.name} is ${target.state}: access is granted, but it cannot answer until it runs.`,
+    });
   }
 
   const now = clock.now();
@@ -302,7 +308,12 @@ export async function openGrant(input: OpenGrantInput, deps: RequestDeps): Promi
   const stale = same.filter((g) => g !== live && isDue(g, now, policy));
   for (const g of stale) {
     const problem = grantProblem(g, now, policy);
-    if (problem) warnings.push(`Rule(s) of grant ${g.grantId} on ${target.name} are not trusted (${problem}); replacing them.`);
+    if (problem) {
+      warnings.push({
+        code: 'JIT_GRANT_UNTRUSTED',
+        message: `Rule(s) of grant ${g.grantId} on ${target.name} are not trusted (${problem}); replacing them.`,
+      });
+    }
   }
 
   if (live && (input.reuse || Date.parse(live.expiresAt) >= wanted.getTime())) {

@@ -29,7 +29,7 @@ export interface Policy {
   version: 1;
   ports: PortRange[];
   maxDuration: Seconds;
-  /** Prefixes a request's source must lie in; empty means any public address (SPEC §2). */
+  /** Prefixes a request's source must lie in; empty means any public address (docs/cli.md, "Policy"). */
   allowSources: Prefix[];
   requireJustification: boolean;
 }

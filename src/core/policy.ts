@@ -1,5 +1,6 @@
 /**
- * The policy model (SPEC §2), its compact tag encoding, and the checks a request must pass.
+ * The policy model (docs/cli.md, "Policy"), its compact tag encoding, and the checks a request must
+ * pass.
  *
  * Encoding v1, stored in the VM tag `jit-access` (Azure and AWS tag values hold at most 256
  * characters):  `v1;p=22/tcp,3389/tcp;d=3h;s=10.0.0.0/8,2001:db8::/48;j=1`

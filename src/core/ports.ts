@@ -3,6 +3,7 @@
  * environment or the disk itself; the composition root (src/cli) hands these in, and tests hand
  * in fakes.
  */
+import type { WarningCode } from './codes.js';
 import type { CloudName, Policy, PortRange } from './model.js';
 
 export interface Clock {
@@ -12,7 +13,8 @@ export interface Clock {
 /** Progress for humans (a spinner on a TTY, nothing in --json); never results. */
 export interface Progress {
   step(message: string): void;
-  warn(message: string): void;
+  /** A warning for the user; `code` (registered in core/codes.ts) is what --json reports with it. */
+  warn(message: string, code?: WarningCode): void;
 }
 
 // ---- public IP detection (src/ip) -------------------------------------------------------------
@@ -198,7 +200,7 @@ export interface CloseGrantsOptions {
 
 export type CloseOutcome = { grant: CloudGrant; report: ChangeReport } | { grant: CloudGrant; error: unknown };
 
-/** How a policy port fares against the internet: SPEC §4 "effectiveness". */
+/** How a policy port fares against the internet (docs/azure.md, "Effectiveness"). */
 export interface PortExposure {
   port: PortRange;
   /** locked: the internet is refused except for active grants; exposed: some rule lets it in. */
@@ -234,7 +236,7 @@ export interface RoleDocuments {
 /**
  * A cloud adapter. The core calls these after validating input and checking the policy; every
  * method that writes honours `dryRun` by returning the exact changes without making them, and
- * rolls back what it wrote if a later step fails (SPEC §8).
+ * rolls back what it wrote if a later step fails (docs/safety.md, "Rollback").
  */
 export interface CloudProvider {
   readonly cloud: CloudName;

@@ -1,8 +1,8 @@
 /**
  * IPv4/IPv6 addresses and prefixes: parsing into a canonical form, containment, and the
- * public-unicast test of SPEC §7. ipaddr.js does the address arithmetic (it is the parser
- * express and proxy-addr rely on); this module adds the strictness a firewall tool needs:
- * no shorthand IPv4 ("10.1"), no hex or octal parts, no zone ids, no host bits under the mask.
+ * public-unicast test of docs/ip-detection.md. ipaddr.js does the address arithmetic (it is the
+ * parser express and proxy-addr rely on); this module adds the strictness a firewall tool needs: no
+ * shorthand IPv4 ("10.1"), no hex or octal parts, no zone ids, no host bits under the mask.
  */
 import ipaddr from 'ipaddr.js';
 import { UserError } from './errors.js';
@@ -92,7 +92,7 @@ export function tryParsePrefix(input: string): Prefix | undefined {
   }
 }
 
-/** The host prefix (/32 or /128) of an address, as requests grant it (SPEC §7). */
+/** The host prefix (/32 or /128) of an address, as requests grant it (docs/ip-detection.md, "Sources"). */
 export function hostPrefix(address: string): Prefix {
   const parsed = tryParseAddress(address);
   if (!parsed) throw new UserError('JIT_INVALID_PREFIX', `"${address}" is not an IP address.`);
@@ -139,9 +139,10 @@ export function anyPrefixes(flag: string): Prefix[] {
 }
 
 /**
- * Public unicast only (SPEC §7): not private, loopback, link-local, CGNAT, multicast, unspecified,
- * broadcast, documentation/benchmark ("reserved"), unique-local, or transition ranges (6to4, Teredo,
- * IPv4-mapped), whose "address" is not where the traffic will come from.
+ * Public unicast only (docs/ip-detection.md, "Accepted addresses"): not private, loopback,
+ * link-local, CGNAT, multicast, unspecified, broadcast, documentation/benchmark ("reserved"),
+ * unique-local, or transition ranges (6to4, Teredo, IPv4-mapped), whose "address" is not where the
+ * traffic will come from.
  */
 export function isPublicUnicast(address: string): boolean {
   const addr = parseAddress(address);

@@ -1,5 +1,5 @@
 /**
- * Target references (SPEC §2): the cloud is inferred from the form (`i-…` → aws,
+ * Target references (docs/cli.md, "Targets"): the cloud is inferred from the form (`i-…` → aws,
  * `/subscriptions/…` → azure) unless --cloud or the config names it; a bare name needs one of them.
  */
 import { UserError } from './errors.js';

@@ -1,7 +1,7 @@
 /**
- * Public IP detection (SPEC §7): every service is asked over IPv4 and over IPv6 at once, and each
- * family is decided on its own, because a machine's two addresses leave through different paths
- * (a v4 NAT, a v6 prefix) and one family failing says nothing about the other.
+ * Public IP detection (docs/ip-detection.md): every service is asked over IPv4 and over IPv6 at
+ * once, and each family is decided on its own, because a machine's two addresses leave through
+ * different paths (a v4 NAT, a v6 prefix) and one family failing says nothing about the other.
  */
 import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
 import type { DetectedAddress, IpDetection, IpDetector, ServiceAnswer } from '../core/ports.js';

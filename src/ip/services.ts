@@ -1,6 +1,6 @@
 /**
- * What an IP echo service is to jit (SPEC §7): which ones we ask by default, which URLs we accept
- * for one, and how we read its answer.
+ * What an IP echo service is to jit (docs/ip-detection.md, "Services"): which ones we ask by
+ * default, which URLs we accept for one, and how we read its answer.
  */
 import { UserError } from '../core/errors.js';
 import { addressRange, type IpFamily, tryParseAddress } from '../core/prefix.js';

@@ -1,6 +1,7 @@
 /**
- * The local grant ledger (SPEC §6.1): `<dir>/grants.json`, mode 0600, shared by every jit process
- * of the user (commands, the background scheduler, the reaper at start-up).
+ * The local grant ledger (docs/expiry.md, "Opening a grant, step by step"; docs/configuration.md,
+ * "State files"): `<dir>/grants.json`, mode 0600, shared by every jit process of the user
+ * (commands, the background scheduler, the reaper at start-up).
  *
  * Not conf: conf is synchronous, has no cross-process lock, and treats the file as a bag of keys;
  * the ledger needs the read to happen inside the lock, a versioned envelope, and a corrupt file to

@@ -1,4 +1,4 @@
-/** Makes sure one detached scheduler runs for this config directory (SPEC §6.2). */
+/** Makes sure one detached scheduler runs for this config directory (docs/expiry.md, "The scheduler"). */
 import { spawn } from 'node:child_process';
 import { closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

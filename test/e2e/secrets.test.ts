@@ -1,7 +1,8 @@
 /**
- * SPEC §8: no credential, token or secret is printed, logged or written to the state. A whole
- * session on each cloud, --verbose included (stack traces too), with the scheduler running:
- * everything jit printed and every file in its config directory is searched for the credentials.
+ * docs/safety.md, "Secrets": no credential, token or secret is printed, logged or written to the
+ * state. A whole session on each cloud, --verbose included (stack traces too), with the scheduler
+ * running: everything jit printed and every file in its config directory is searched for the
+ * credentials.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';

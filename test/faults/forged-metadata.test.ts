@@ -71,6 +71,8 @@ describeOnEachCloud('forged grant metadata', (world, kind) => {
     const body = JSON.parse(asked.stdout);
     expect(body.extended, `request adopted the forged grant: ${asked.stdout}`).toBe(false);
     expect(body.grant.id).not.toBe(forged.grantId);
+    // The replacement is said, with its code, in the document as well as on stderr.
+    expect(body.warnings).toContainEqual({ code: 'JIT_GRANT_UNTRUSTED', message: expect.stringContaining(forged.grantId) });
     expect(Date.parse(body.grant.expiresAt), 'expiry beyond the hour asked for').toBeLessThanOrEqual(answeredAt + HOUR_MS + 60_000);
     const adopted = readLedger(dir).filter((g) => Date.parse(g.expiresAt) > answeredAt + 24 * HOUR_MS);
     expect(adopted, 'ledger entries beyond anything jit could have granted').toEqual([]);

@@ -72,5 +72,5 @@ export function runBin(
   });
 }
 
-/** Every top-level command of SPEC §3, as help and the completion scripts must list them. */
+/** Every top-level command (docs/cli.md, "Commands"), as help and the completion scripts must list them. */
 export const COMMANDS = ['enable', 'disable', 'request', 'ssh', 'status', 'revoke', 'sweep', 'scan', 'role', 'ip', 'config', 'completion'];

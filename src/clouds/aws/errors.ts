@@ -1,7 +1,8 @@
 /**
  * The one place where AWS SDK failures become JitErrors. Every call through the client seam
  * (ec2-api.ts) passes its error through `toJitError`, so the rest of the provider sees codes, not
- * SDK classes, and the user sees a sentence and a hint, not a stack trace (SPEC §5).
+ * SDK classes, and the user sees a sentence and a hint, not a stack trace (docs/aws.md, "Quotas and
+ * errors").
  *
  * The AWS error code is kept in `details.awsCode` so provider logic can branch on it
  * (`awsCodeOf`) and `--json` shows it. Codes are from the EC2 API error reference

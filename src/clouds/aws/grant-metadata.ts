@@ -1,6 +1,6 @@
 /**
  * A grant's metadata on its security-group rules, so `jit sweep` and `jit status` work from the
- * cloud alone (SPEC §5, §6.4). Each rule carries it twice:
+ * cloud alone (docs/aws.md, "Grants"; docs/expiry.md, "Sweep"). Each rule carries it twice:
  *
  * - tags (written atomically with the rule through TagSpecifications):
  *     jit-access:grant = <grant id> · jit-access:expires = <UTC, second precision> ·

@@ -1,7 +1,8 @@
 /**
- * Grants on EC2 (SPEC §5, §6): ingress rules on the instance's jit group, one per port range and
- * protocol, tagged and described with the grant's metadata (grant-metadata.ts). The cloud metadata
- * alone says which rules belong to which grant, so any machine can list, extend or close them.
+ * Grants on EC2 (docs/aws.md, "Grants"; docs/expiry.md): ingress rules on the instance's jit group,
+ * one per port range and protocol, tagged and described with the grant's metadata
+ * (grant-metadata.ts). The cloud metadata alone says which rules belong to which grant, so any
+ * machine can list, extend or close them.
  */
 import { PolicyError, ProviderError } from '../../core/errors.js';
 import type { PortRange, Protocol } from '../../core/model.js';

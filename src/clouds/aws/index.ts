@@ -91,7 +91,7 @@ function regionlessProvider(progress: ProviderContext['progress'], noRegion: Use
     status: refuse,
     scan: refuse,
     role: () => {
-      progress.warn(NO_REGION_NOTE);
+      progress.warn(NO_REGION_NOTE, 'JIT_AWS_PARTITION_ASSUMED');
       return roleDocuments('aws');
     },
   };

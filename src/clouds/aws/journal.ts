@@ -1,7 +1,8 @@
 /**
- * Writes as a list of steps, each knowing how to undo itself, so a failure half-way puts back
- * what was written (SPEC §8) and --dry-run is the same list, not run. EC2 has no transactions:
- * the undo of a revoke is the exact re-authorisation, the undo of a create is the delete.
+ * Writes as a list of steps, each knowing how to undo itself, so a failure half-way puts back what
+ * was written (docs/safety.md, "Rollback") and --dry-run is the same list, not run. EC2 has no
+ * transactions: the undo of a revoke is the exact re-authorisation, the undo of a create is the
+ * delete.
  */
 import { isJitError, ProviderError } from '../../core/errors.js';
 import type { Progress, RuleChange } from '../../core/ports.js';

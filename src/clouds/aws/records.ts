@@ -1,6 +1,7 @@
 /**
  * What jit keeps in the cloud about a lock-down, as tags on the instance's jit group, so that
- * `jit disable` on any machine restores exactly what `jit enable` changed (SPEC §5, §8).
+ * `jit disable` on any machine restores exactly what `jit enable` changed (docs/aws.md, "Records";
+ * docs/safety.md).
  *
  * Format v1 (EC2 tags: key ≤ 128 characters, value ≤ 256, 50 tags per resource):
  *

@@ -1,7 +1,7 @@
 /**
- * Target resolution (SPEC §2): an instance id, or the value of the instance's Name tag in the
- * region. Terminated instances linger in DescribeInstances for about an hour; they never make a
- * name ambiguous and are refused by id.
+ * Target resolution (docs/cli.md, "Targets"): an instance id, or the value of the instance's Name
+ * tag in the region. Terminated instances linger in DescribeInstances for about an hour; they never
+ * make a name ambiguous and are refused by id.
  */
 import type { Instance } from '@aws-sdk/client-ec2';
 import { isJitError, ProviderError, UserError } from '../../core/errors.js';

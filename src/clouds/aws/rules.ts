@@ -101,7 +101,7 @@ export function ruleIdentity(rule: Pick<SgRule, 'groupId' | 'protocol' | 'from' 
   return [rule.groupId, rule.protocol, rule.from, rule.to, sourceToken(rule.source)].join(';');
 }
 
-/** Whether the source is the whole internet: 0.0.0.0/0 or ::/0 (SPEC §5 "broad"). */
+/** Whether the source is the whole internet: 0.0.0.0/0 or ::/0 (docs/aws.md, "Broad and narrow rules"). */
 export function isWorldOpen(rule: Pick<SgRule, 'source'>): boolean {
   if (rule.source.kind !== 'cidr') return false;
   try {

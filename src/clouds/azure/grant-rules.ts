@@ -1,7 +1,8 @@
 /**
- * Grants read back from the cloud alone (SPEC §4, §6.4): a grant is the set of `jit-allow-…` rules
- * whose descriptions carry the same grant id, across the NSGs of the VM's path. Nothing local is
- * needed, so `jit sweep` on any machine sees everyone's grants.
+ * Grants read back from the cloud alone (docs/azure.md, "Names and descriptions"; docs/expiry.md,
+ * "Sweep"): a grant is the set of `jit-allow-…` rules whose descriptions carry the same grant id,
+ * across the NSGs of the VM's path. Nothing local is needed, so `jit sweep` on any machine sees
+ * everyone's grants.
  */
 import { formatPortRange } from '../../core/port-spec.js';
 import type { CloudGrant } from '../../core/ports.js';

@@ -1,6 +1,6 @@
 /**
- * Who is asking (SPEC §2: the requester is the cloud identity behind the credential) and one token
- * for the whole process.
+ * Who is asking (docs/azure.md, "Auth and endpoints": the requester is the cloud identity behind
+ * the credential) and one token for the whole process.
  *
  * Each SDK client's bearer-token policy caches its own token, so the network client, the compute
  * client and `whoami` would each ask the credential, and with the Azure CLI credential each ask is an

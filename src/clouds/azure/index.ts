@@ -90,7 +90,7 @@ class LazySession implements AzureSession {
     const { NetworkManagementClient, ComputeManagementClient, createHttpHeaders, createPipelineRequest } = sdk;
     const { resourceManager: endpoint, scope } = this.cloud;
     // arm-network (core-client) takes `credentialScopes`; arm-compute (TypeSpec) takes
-    // `credentials.scopes`; both build request URLs from `endpoint` (ARM emulator SPEC, verified
+    // `credentials.scopes`; both build request URLs from `endpoint` (test/emulators/arm/SPEC.md, verified
     // in the SDK sources).
     const network = new NetworkManagementClient(credential, subscriptionId, {
       endpoint,

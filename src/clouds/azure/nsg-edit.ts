@@ -1,14 +1,14 @@
 /**
  * Writing jit's rules into NSGs safely. An NsgEdit owns a set of rule names in one NSG (a VM's deny
  * rules, or one grant's allow rules) and a plan: given the NSG's current rules, what each owned
- * name should be (a rule, or nothing). It never touches a rule outside its names (SPEC §8).
+ * name should be (a rule, or nothing). It never touches a rule outside its names (docs/safety.md).
  *
  * - Concurrent writers: a write that lost a race (a priority taken meanwhile, another write to the
  *   same NSG, an operation Azure cancelled in favour of another) makes the edit re-read the NSG,
  *   re-plan and try again, under the one retry policy of every ARM write (write-retry.ts).
  * - Rollback: the edit remembers its names as they were at the first read and the names it wrote; a
  *   caller whose later step fails (another NSG, the VM tag) calls `rollback()` to put them back
- *   (SPEC §8: "a failure half-way rolls back what was written").
+ *   (docs/safety.md, "Rollback": a failure half-way rolls back what was written).
  */
 import type { RuleChange } from '../../core/ports.js';
 import type { NsgRule } from '../../core/nsg/types.js';

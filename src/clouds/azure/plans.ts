@@ -1,8 +1,8 @@
 /**
- * What jit wants in one NSG, as NsgEdit planners: the lock-down deny rules of `jit enable` (SPEC §4
- * "Priorities") and the allow rules of a grant. The priorities come from the core's planners
- * (planDenyPriority, planAllowPriority); this file only chooses which rules to ask about and builds
- * the bodies.
+ * What jit wants in one NSG, as NsgEdit planners: the lock-down deny rules of `jit enable`
+ * (docs/azure.md, "Priorities") and the allow rules of a grant. The priorities come from the core's
+ * planners (planDenyPriority, planAllowPriority); this file only chooses which rules to ask about
+ * and builds the bodies.
  *
  * The deny rule's source is `*`, as in Defender for Cloud's "deny all inbound traffic" rules: the
  * rules jit places it behind (narrow ones, and grants) keep working, everything else meets the deny.

@@ -91,7 +91,7 @@ export function targetInfoOf(network: VmNetwork, cloudName: string): TargetInfo 
   };
 }
 
-/** A VM no NSG filters cannot be locked down by jit; nothing is written (docs/azure.md). */
+/** docs/azure.md, "Where rules go": a VM no NSG filters cannot be locked down by jit; nothing is written. */
 export function requireSomeNsg(network: VmNetwork): void {
   if (network.nsgs.size > 0) return;
   throw new ProviderError(

@@ -1,7 +1,7 @@
 /**
  * jit's security rules on Azure: their names, their descriptions (the metadata `jit sweep` and
- * `jit status` read back from the cloud alone, SPEC §4), their bodies, and the translation between
- * the SDK's SecurityRule and the core's NsgRule.
+ * `jit status` read back from the cloud alone, docs/azure.md, "Names and descriptions"), their
+ * bodies, and the translation between the SDK's SecurityRule and the core's NsgRule.
  *
  * Names (ARM: 1-80 characters, a letter or digit first, a letter, digit or `_` last, letters,
  * digits, `.`, `-`, `_` inside; Learn "resource-name-rules", Microsoft.Network securityRules):

@@ -1,10 +1,10 @@
 /**
  * The existing Allow rules that let traffic reach a VM's policy ports, sorted into the two kinds
- * SPEC §4 treats differently: *broad* ones open the port to the whole internet (source `*`, `Any`,
- * `Internet`, `0.0.0.0/0`, `::/0`) and must end up behind jit's deny rule, or the lock-down would be
- * a lie; *narrow* ones (a VPN range, `VirtualNetwork`, another service tag, an application security
- * group) keep working ahead of it, as with Defender for Cloud's JIT, where "existing rules take
- * priority over the new deny all inbound traffic rules".
+ * docs/azure.md ("Priorities") treats differently: *broad* ones open the port to the whole internet
+ * (source `*`, `Any`, `Internet`, `0.0.0.0/0`, `::/0`) and must end up behind jit's deny rule, or
+ * the lock-down would be a lie; *narrow* ones (a VPN range, `VirtualNetwork`, another service tag,
+ * an application security group) keep working ahead of it, as with Defender for Cloud's JIT, where
+ * "existing rules take priority over the new deny all inbound traffic rules".
  */
 import type { PortRange } from '../model.js';
 import { addressOrPrefix } from '../prefix.js';

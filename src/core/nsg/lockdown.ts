@@ -1,6 +1,6 @@
 /**
- * Is the lock-down effective (SPEC §4 "Effectiveness")? For each policy port: can an arbitrary
- * internet address reach the VM, other than through an active grant?
+ * Is the lock-down effective (docs/azure.md, "Effectiveness")? For each policy port: can an
+ * arbitrary internet address reach the VM, other than through an active grant?
  *
  * Approach: evaluate the NSG path (evaluate.ts) for a handful of public probe addresses, one per
  * quarter of the IPv4 space and a few across IPv6 global unicast, so a rule that allows or denies

@@ -1,9 +1,10 @@
 /**
- * Where jit's rules go in an NSG (SPEC §4). Priorities run 100–4096 and are unique per direction
- * within one NSG (ARM answers a duplicate with SecurityRuleConflict), so a free priority is one no
- * Inbound rule of the NSG uses, whichever VM that rule is for. jit never moves anyone else's rule:
- * when no slot fits, the plan fails and names the rules in the way. (ARM allows 1,000 rules per NSG,
- * so what fills up in practice is the window between two rules, not all of 100–4096.)
+ * Where jit's rules go in an NSG (docs/azure.md, "Priorities"). Priorities run 100–4096 and are
+ * unique per direction within one NSG (ARM answers a duplicate with SecurityRuleConflict), so a
+ * free priority is one no Inbound rule of the NSG uses, whichever VM that rule is for. jit never
+ * moves anyone else's rule: when no slot fits, the plan fails and names the rules in the way. (ARM
+ * allows 1,000 rules per NSG, so what fills up in practice is the window between two rules, not all
+ * of 100–4096.)
  *
  * Both planners take the *largest* free priority that works. For the deny rule that keeps it as far
  * back as possible, leaving the room ahead of it for grants and for the owner's own rules; for a

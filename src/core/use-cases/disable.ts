@@ -1,4 +1,4 @@
-/** `jit disable`: close the VM's grants, undo the lock-down exactly, delete the policy (SPEC §3). */
+/** `jit disable`: close the VM's grants, undo the lock-down exactly, delete the policy (docs/cli.md, "Commands"). */
 import type { ChangeReport, TargetInfo } from '../ports.js';
 import { type ClosedGrant, closeGrants, throwFirstFailure } from '../lifecycle.js';
 import type { UseCaseDeps } from './deps.js';

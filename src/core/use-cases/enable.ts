@@ -1,4 +1,4 @@
-/** `jit enable`: store the policy on the VM and lock its ports down (SPEC §4, §5). */
+/** `jit enable`: store the policy on the VM and lock its ports down (docs/azure.md, docs/aws.md). */
 import type { Policy } from '../model.js';
 import type { ChangeReport, EnableOptions, TargetInfo } from '../ports.js';
 import type { UseCaseDeps } from './deps.js';

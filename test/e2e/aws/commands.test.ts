@@ -55,7 +55,7 @@ beforeAll(async () => {
   Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'testing', AWS_SECRET_ACCESS_KEY: 'testing' });
   ec2 = buildAwsClients({ region: 'eu-west-1', env: { AWS_ENDPOINT_URL: moto.endpoint }, maxAttempts: 1 }).ec2;
   const place = await createVpc(ec2);
-  // SPEC's instance: a broad SSH rule, a narrow VPN rule on the same port, an unrelated 443 rule.
+  // The example instance of docs/aws.md: a broad SSH rule, a narrow VPN rule on the same port, an unrelated 443 rule.
   const app = await createGroup(ec2, place.vpcId, 'app', [
     { from: 22, cidr: '0.0.0.0/0', description: 'SSH from anywhere' },
     { from: 22, cidr: '10.8.0.0/16', description: 'VPN' },
@@ -143,7 +143,9 @@ describe('jit on AWS, end to end', () => {
     // In a CI job, where the scheduler ends with the job, the request says so in its notes.
     const again = await jit(['request', 'web01', '-p', '22', '-d', '1h', '--source', '81.2.69.77'], { CI: 'true' });
     expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { id: grantId } });
-    expect(again.json.notes.join(' ')).toMatch(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/);
+    expect(again.json.notes).toEqual([
+      { code: 'JIT_NOTE', message: expect.stringMatching(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/) },
+    ]);
     expect(again.stderr).toContain('note: In CI the background scheduler ends with the job');
     expect(await ingress(jitGroup)).toHaveLength(1);
     expect(Date.parse(again.json.grant.expiresAt)).toBeGreaterThan(Date.parse(first.json.grant.expiresAt));

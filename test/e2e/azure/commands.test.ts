@@ -29,7 +29,7 @@ beforeAll(async () => {
   seedLinuxVm(emu, { vmName: 'vm02', privateIp: '10.0.0.5' });
   seedLinuxVm(emu, { vmName: 'vm03', privateIp: '10.0.0.6' });
   initial = { nic: rules(NIC_NSG), subnet: rules(SUBNET_NSG) };
-  // Two IP services that agree on the caller's address (SPEC §7); http is accepted on loopback.
+  // Two IP services that agree on the caller's address (docs/ip-detection.md); http is accepted on loopback.
   ipUrls = [await local.echo('81.2.69.77\n'), await local.echo('81.2.69.77\n')].join(',');
   cli = cliFor(emu);
 });

@@ -1,8 +1,8 @@
 /**
  * 20 `jit request` processes at once, for 20 sources, on one VM with a NIC NSG and a subnet NSG:
  * they all plan the same free priority first, ARM refuses all but one (SecurityRuleConflict), and
- * each loser re-reads that NSG and re-plans (SPEC §4). All must succeed, each with its own rule on
- * each NSG, and no two rules may share a priority.
+ * each loser re-reads that NSG and re-plans (docs/azure.md, "Conflicts and cancelled operations").
+ * All must succeed, each with its own rule on each NSG, and no two rules may share a priority.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ArmEmulator, type SeededVm, seedLinuxVm, startArmEmulator } from '../../emulators/arm/server.js';

@@ -1,7 +1,7 @@
 /**
- * SPEC §6, end to end through bin/jit.js on each cloud's emulator: the detached scheduler removes
- * rules at expiry with no jit command in between, the next command repairs a killed scheduler,
- * sweep works from another machine, and -- CMD revokes when the command ends.
+ * docs/expiry.md, end to end through bin/jit.js on each cloud's emulator: the detached scheduler
+ * removes rules at expiry with no jit command in between, the next command repairs a killed
+ * scheduler, sweep works from another machine, and -- CMD revokes when the command ends.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';

@@ -187,7 +187,7 @@ describe('the EC2 fault proxy', () => {
       expect(refused.code).toBe(4);
       expect(JSON.parse(refused.stdout).error.code).toBe('JIT_AWS_UNAUTHORIZED');
       expect(allowed.code).toBe(0);
-      expect(JSON.parse(allowed.stdout)).toEqual({ findings: [] });
+      expect(JSON.parse(allowed.stdout)).toEqual({ findings: [], warnings: [], notes: [] });
       expect(proxy.calls.filter((c) => c.action === 'DescribeInstances').map((c) => c.status)).toEqual([403, 200]);
     } finally {
       cleanup();

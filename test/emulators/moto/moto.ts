@@ -1,4 +1,4 @@
-// Starts moto's server (the AWS emulator the AWS tests run against, SPEC §10) on 127.0.0.1 with an
+// Starts moto's server (the AWS emulator the AWS tests run against, docs/testing.md) on 127.0.0.1 with an
 // OS-chosen port, and waits until it answers. A machine without moto fails the tests with the
 // reason; it does not skip them. The Python used is `python3`, or JIT_TEST_PYTHON, or the option.
 import { type ChildProcess, spawn } from 'node:child_process';

@@ -1,4 +1,4 @@
-// SPEC §8: a failure half-way rolls back what was written. The real seam is wrapped so that its
+// docs/safety.md, "Rollback": a failure half-way rolls back what was written. The real seam is wrapped so that its
 // N-th write fails, for every N a successful run makes; moto's state must then be as before.
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ function awsError(name: string): unknown {
   return toJitError(new EC2ServiceException({ name, $fault: 'client', $metadata: {}, message: `${name} (injected)` }));
 }
 
-/** The SPEC instance; with `isolate`, its "app" group also used by a second instance. */
+/** The example instance (docs/aws.md); with `isolate`, its "app" group also used by a second instance. */
 async function seed(world: ReturnType<typeof newWorld>, options: EnableOptions) {
   const seeded = await seedInstance(world.ec2);
   if (!options.isolate) return { ...seeded, instances: [seeded.instanceId] };
@@ -27,7 +27,7 @@ async function seed(world: ReturnType<typeof newWorld>, options: EnableOptions) 
   return { ...seeded, instances: [seeded.instanceId, neighbour] };
 }
 
-/** A fresh account holding the SPEC instance, enabled for SSH. */
+/** A fresh account holding the example instance, enabled for SSH. */
 async function enabledWorld() {
   const world = newWorld(endpoint());
   const seeded = await seedInstance(world.ec2);

@@ -177,8 +177,9 @@ export async function runInstance(
 }
 
 /**
- * The instance of SPEC's test: group "app" with a broad SSH rule, a narrow VPN rule on the same
- * port and an unrelated HTTPS rule; group "ops" with SSH open over IPv6 and a narrow RDP rule.
+ * The instance of docs/aws.md's example: group "app" with a broad SSH rule, a narrow VPN rule on
+ * the same port and an unrelated HTTPS rule; group "ops" with SSH open over IPv6 and a narrow RDP
+ * rule.
  */
 export async function seedInstance(ec2: EC2Client, name = 'vm01'): Promise<Seeded> {
   const { vpcId, subnetId } = await createVpc(ec2);

@@ -1,7 +1,7 @@
 /**
- * enable and disable on Azure (SPEC §4, §8) through the real SDKs against the ARM emulator: where the
- * deny rules go, --dry-run, "enable then disable leaves every NSG identical", no rule of the user's
- * ever written, no room → nothing changed, a failure half-way → rolled back.
+ * enable and disable on Azure (docs/azure.md, docs/safety.md) through the real SDKs against the ARM
+ * emulator: where the deny rules go, --dry-run, "enable then disable leaves every NSG identical",
+ * no rule of the user's ever written, no room → nothing changed, a failure half-way → rolled back.
  */
 import { describe, expect, it } from 'vitest';
 import { buildPolicy, encodePolicy } from '../../../src/core/policy.js';
@@ -175,7 +175,7 @@ describe('enable', () => {
     expect(writes(h.emu)).toEqual([]);
   });
 
-  it('rolls back the first NSG when the second refuses the write (SPEC §8)', async () => {
+  it('rolls back the first NSG when the second refuses the write', async () => {
     seedVm01(h.emu, { rules: REALISTIC, tags: { owner: 'ops' } });
     const before = { nic: rulesOf(h.emu, NIC_NSG), subnet: rulesOf(h.emu, SUBNET_NSG) };
     h.emu.faults.refuseWrites({ nsg: SUBNET_NSG });

@@ -1,6 +1,6 @@
 /**
  * The real SDK and identity errors, as the emulator and the fake `az` produce them, mapped to
- * JitErrors with the exit codes of SPEC §3; and who the requester is.
+ * JitErrors with the exit codes of docs/cli.md; and who the requester is.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,7 +1,8 @@
 /**
- * Grants on Azure (SPEC §3 request/revoke, §4, §6.4) through the real SDKs against the ARM emulator:
- * allow rules on every NSG ahead of the deny, extend in place, close exactly, read back from the
- * cloud alone by a fresh provider, and concurrent writers met by re-reading and re-planning.
+ * Grants on Azure (request and revoke: docs/cli.md, docs/azure.md, docs/expiry.md) through the real
+ * SDKs against the ARM emulator: allow rules on every NSG ahead of the deny, extend in place, close
+ * exactly, read back from the cloud alone by a fresh provider, and concurrent writers met by
+ * re-reading and re-planning.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildPolicy } from '../../../src/core/policy.js';

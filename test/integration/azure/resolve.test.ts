@@ -1,4 +1,4 @@
-/** Resolving a VM (SPEC §2, §4) through the real SDKs against the ARM emulator. */
+/** Resolving a VM (docs/cli.md, "Targets"; docs/azure.md) through the real SDKs against the ARM emulator. */
 import { describe, expect, it } from 'vitest';
 import { resourceId, seedLinuxVm } from '../../emulators/arm/server.js';
 import { ENABLE_DEFAULTS as ENABLE, SSH_POLICY as SSH } from '../../support/provider-fixtures.js';

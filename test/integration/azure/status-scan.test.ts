@@ -1,4 +1,4 @@
-/** status (SPEC §4 "Effectiveness") and scan (SPEC §3) on Azure, against the ARM emulator. */
+/** status (docs/azure.md, "Effectiveness") and scan (docs/cli.md) on Azure, against the ARM emulator. */
 import { describe, expect, it } from 'vitest';
 import { buildPolicy } from '../../../src/core/policy.js';
 import type { CloudProvider, TargetInfo } from '../../../src/core/ports.js';

@@ -151,7 +151,7 @@ describe('IPv4 detection', () => {
     expect(detection.v4).toMatchObject({ address: GOOGLE, agreement: 'agreed', services: [a, b] });
     expect(answerOf(detection.answers, liar)).toMatchObject({ address: CLOUDFLARE });
     expect(detectionWarnings(detection)).toEqual([
-      expect.stringContaining(`IPv4: services disagreed: ${new URL(a).host} said ${GOOGLE}`),
+      { code: 'JIT_IP_SERVICES_DISAGREE', message: expect.stringContaining(`IPv4: services disagreed: ${new URL(a).host} said ${GOOGLE}`) },
     ]);
   });
 
@@ -208,7 +208,7 @@ describe('IPv4 detection', () => {
     expect(answerOf(detection.answers, escapes)?.error).toBe('garbage: "?]0;owned? 8.8.4.4"');
     expect(detection.v4).toEqual({ family: 4, address: GOOGLE, agreement: 'single', services: [good] });
     expect(detectionWarnings(detection)).toEqual([
-      `IPv4: only one service answered (${new URL(good).host}).`,
+      { code: 'JIT_IP_SINGLE_SERVICE', message: `IPv4: only one service answered (${new URL(good).host}).` },
     ]);
   });
 

@@ -68,7 +68,7 @@ describe('toJitError', () => {
   });
 
   it('lets JitErrors and programming errors through unchanged', () => {
-    const jit = new UserError('JIT_X', 'x');
+    const jit = new UserError('JIT_INVALID_TARGET', 'x');
     const bug = new TypeError('undefined is not a function');
 
     expect(toJitError(jit)).toBe(jit);

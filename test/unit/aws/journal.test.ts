@@ -45,7 +45,7 @@ describe('runSteps', () => {
 
   it('rethrows a failure of the first step untouched', async () => {
     const { progress, step } = recorder();
-    const failure = new ProviderError('JIT_X', 'x.');
+    const failure = new ProviderError('JIT_AWS_ERROR', 'x.');
 
     await expect(runSteps([step('a', { fail: failure })], progress)).rejects.toBe(failure);
     expect(failure.message).toBe('x.');

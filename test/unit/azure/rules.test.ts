@@ -21,7 +21,7 @@ const VM = { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute
 const LONG_VM = { id: `${VM.id.slice(0, -4)}${'v'.repeat(64)}`, name: 'v'.repeat(64) };
 
 describe('rule names', () => {
-  it('follow SPEC §4: jit-deny-<vm>-<hash>, jit-allow-<vm>-<grant-id>', () => {
+  it('follow docs/azure.md: jit-deny-<vm>-<hash>, jit-allow-<vm>-<grant-id>', () => {
     expect(denyRuleName(VM, 'tcp', 4)).toMatch(/^jit-deny-vm01-[0-9a-f]{8}$/);
     expect(allowRuleName('vm01', 'k3v9x2ab', 'tcp', false)).toBe('jit-allow-vm01-k3v9x2ab');
     expect(allowRuleName('vm01', 'k3v9x2ab', 'udp', true)).toBe('jit-allow-vm01-k3v9x2ab-udp');

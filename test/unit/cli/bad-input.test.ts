@@ -1,6 +1,7 @@
 /**
- * SPEC §3: a bad input exits 2 with a message naming the flag and the accepted form, no stack
- * trace, and never reaches a cloud provider (JIT_PROVIDER_UNAVAILABLE would mean it got that far).
+ * docs/cli.md, "Exit codes": a bad input exits 2 with a message naming the flag and the accepted
+ * form, no stack trace, and never reaches a cloud provider (JIT_PROVIDER_UNAVAILABLE would mean it
+ * got that far).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';

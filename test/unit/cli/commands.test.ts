@@ -29,7 +29,7 @@ describe('jit config', () => {
     );
     expect((await runCli(['config', 'unset', 'region'], { env })).code).toBe(0);
     const gone = await runCli(['config', 'get', 'region', '--json'], { env });
-    expect(JSON.parse(gone.stdout)).toEqual({ key: 'region', value: null });
+    expect(JSON.parse(gone.stdout)).toEqual({ key: 'region', value: null, warnings: [], notes: [] });
   });
 
   it('lets the environment override the file and a flag override both', async () => {
@@ -119,6 +119,8 @@ describe('jit ip', () => {
       v4: null,
       v6: { address: '2001:db8::7', prefix: '2001:db8::7/128', agreement: 'given', services: [] },
       answers: [],
+      warnings: [],
+      notes: [],
     });
   });
 });

@@ -1,4 +1,6 @@
-/** The one output policy: streams, colour, prompts, --json, --verbose (SPEC §3). */
+/** The one output policy: streams, colour, prompts, --json, --verbose (docs/cli.md, "Output"). */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Output } from '../../../src/cli/output.js';
 import { ProviderError } from '../../../src/core/errors.js';
@@ -47,7 +49,7 @@ describe('output policy', () => {
   it('prints exactly one JSON document on stdout for success and failure', async () => {
     const ok = await runCli(['config', 'set', 'duration', 'PT90M', '--json'], { env: baseEnv(dir) });
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ key: 'duration', value: '1h30m' });
+    expect(JSON.parse(ok.stdout)).toEqual({ key: 'duration', value: '1h30m', warnings: [], notes: [] });
     expect(ok.stderr).toBe('');
     const failed = await runCli([...failing, '--json'], { env: failingEnv(), stderrTTY: true });
     expect(failed.code).toBe(1);
@@ -94,6 +96,94 @@ describe('output policy', () => {
   });
 });
 
+describe('warnings and notes reach --json', () => {
+  function capture(flags: { json?: boolean } = { json: true }) {
+    const streams = { stdout: '', stderr: '' };
+    const io = {
+      stdout: { write: (s: string) => ((streams.stdout += s), true), isTTY: false },
+      stderr: { write: (s: string) => ((streams.stderr += s), true), isTTY: false },
+      stdin: { isTTY: false },
+      env: {},
+    };
+    return { io, streams, flags };
+  }
+
+  it('a result carries every warning and note said during the run, with its code, and stderr keeps them', async () => {
+    const { io, streams, flags } = capture();
+    const out = new Output(io, flags);
+    out.warn('IPv4: only one service answered (a.example).', 'JIT_IP_SINGLE_SERVICE');
+    out.warn({ code: 'JIT_TARGET_NOT_RUNNING', message: 'vm01 is stopped.' });
+    out.warn('No code given.');
+    out.note('In CI the scheduler ends with the job.');
+    const progress = await out.progress();
+    progress.warn('No AWS region is set.', 'JIT_AWS_PARTITION_ASSUMED');
+    out.result({ applied: true, notes: ['10.8.0.0/16 keeps working.', 'In CI the scheduler ends with the job.'] }, () => 'x');
+    expect(JSON.parse(streams.stdout)).toEqual({
+      applied: true,
+      warnings: [
+        { code: 'JIT_IP_SINGLE_SERVICE', message: 'IPv4: only one service answered (a.example).' },
+        { code: 'JIT_TARGET_NOT_RUNNING', message: 'vm01 is stopped.' },
+        { code: 'JIT_WARNING', message: 'No code given.' },
+        { code: 'JIT_AWS_PARTITION_ASSUMED', message: 'No AWS region is set.' },
+      ],
+      // The change report's own remark, then the note said with note() (once, with its code).
+      notes: [
+        { code: 'JIT_PLAN_NOTE', message: '10.8.0.0/16 keeps working.' },
+        { code: 'JIT_NOTE', message: 'In CI the scheduler ends with the job.' },
+      ],
+    });
+    expect(streams.stderr.split('\n').filter(Boolean)).toEqual([
+      'warning: IPv4: only one service answered (a.example).',
+      'warning: vm01 is stopped.',
+      'warning: No code given.',
+      'note: In CI the scheduler ends with the job.',
+      'warning: No AWS region is set.',
+    ]);
+  });
+
+  it('a failure document carries the warnings said before it, also by another Output of the run', () => {
+    const { io, streams, flags } = capture();
+    const notices = { warnings: [], notes: [] };
+    new Output(io, flags, notices).warn('IPv4: services disagreed.', 'JIT_IP_SERVICES_DISAGREE');
+    new Output(io, flags, notices).error(new ProviderError('JIT_IP_NOT_DETECTED', 'Could not detect.'));
+    expect(JSON.parse(streams.stdout)).toEqual({
+      error: { code: 'JIT_IP_NOT_DETECTED', message: 'Could not detect.', hint: null },
+      warnings: [{ code: 'JIT_IP_SERVICES_DISAGREE', message: 'IPv4: services disagreed.' }],
+      notes: [],
+    });
+  });
+
+  it('jit ip --json reports a lone answering service as a coded warning', async () => {
+    const local = new LocalHttp();
+    try {
+      const url = await local.echo('81.2.69.160');
+      const result = await runCli(['ip', '--json'], { env: baseEnv(dir, { JIT_IP_URLS: url }) });
+      expect(result.code).toBe(0);
+      const doc = JSON.parse(result.stdout);
+      expect(doc.v4).toMatchObject({ address: '81.2.69.160', agreement: 'single' });
+      expect(doc.warnings).toEqual([{ code: 'JIT_IP_SINGLE_SERVICE', message: expect.stringMatching(/^IPv4: only one service answered/) }]);
+      expect(result.stderr).toMatch(/^warning: IPv4: only one service answered/m);
+    } finally {
+      await local.closeAll();
+    }
+  });
+
+  it("the reaper's warnings reach the document of the command that follows", async () => {
+    const own = tempConfigDir();
+    try {
+      writeFileSync(path.join(own.dir, 'grants.json'), '{ not json', { mode: 0o600 });
+      const result = await runCli(['config', 'get', 'region', '--json'], { env: baseEnv(own.dir) });
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout).warnings).toEqual([
+        { code: 'JIT_REAP_UNCHECKED', message: expect.stringMatching(/^could not check for overdue grants: The grant ledger/) },
+      ]);
+      expect(result.stderr).toMatch(/^warning: could not check for overdue grants/m);
+    } finally {
+      own.cleanup();
+    }
+  });
+});
+
 describe('text from outside jit reaches the terminal harmless', () => {
   const HOSTILE = '\u001b]0;pwned\u0007\u001b[31mred\u009b2J\u202eevil\r\nforged line';
   const SGR = /\u001b\[[0-9;]*m/g;
@@ -115,7 +205,7 @@ describe('text from outside jit reaches the terminal harmless', () => {
     out.info(`Revoked grant on ${HOSTILE}.`);
     const progress = await out.progress();
     progress.step(`Reading ${HOSTILE}'s rules…`);
-    out.error(new ProviderError('JIT_X', `The tag ${HOSTILE} is bad.`, { hint: HOSTILE }));
+    out.error(new ProviderError('JIT_POLICY_CORRUPT', `The tag ${HOSTILE} is bad.`, { hint: HOSTILE }));
     expect(stderr).toMatch(SGR);
     const plain = stderr.replace(SGR, '');
     expect(plain).not.toMatch(CONTROL);

@@ -10,10 +10,10 @@ import {
 
 describe('error hierarchy', () => {
   it.each([
-    [new UserError('JIT_X', 'm'), 2],
-    [new PolicyError('JIT_X', 'm'), 3],
-    [new ProviderError('JIT_X', 'm'), 1],
-    [new AuthError('JIT_X', 'm'), 4],
+    [new UserError('JIT_USAGE', 'm'), 2],
+    [new PolicyError('JIT_POLICY_PORT_NOT_ALLOWED', 'm'), 3],
+    [new ProviderError('JIT_UNEXPECTED', 'm'), 1],
+    [new AuthError('JIT_AWS_UNAUTHORIZED', 'm'), 4],
     [new Error('plain'), 1],
     ['a string', 1],
   ])('%o exits %i', (error, code) => {

@@ -54,7 +54,7 @@ describe('detectionWarnings', () => {
         { url: AMAZON, family: 6, error: 'HTTP 503', ms: 40 },
       ],
     };
-    expect(detectionWarnings(detection)).toEqual(['IPv6: only one service answered (api.ipify.org).']);
+    expect(detectionWarnings(detection)).toEqual([{ code: 'JIT_IP_SINGLE_SERVICE', message: 'IPv6: only one service answered (api.ipify.org).' }]);
   });
 
   it('warns when services disagreed, even if two of them agreed', () => {
@@ -67,7 +67,10 @@ describe('detectionWarnings', () => {
       ],
     };
     expect(detectionWarnings(detection)).toEqual([
-      'IPv4: services disagreed: api.ipify.org said 8.8.4.4, 1.1.1.1 said 1.0.0.1, checkip.amazonaws.com said 8.8.4.4.',
+      {
+        code: 'JIT_IP_SERVICES_DISAGREE',
+        message: 'IPv4: services disagreed: api.ipify.org said 8.8.4.4, 1.1.1.1 said 1.0.0.1, checkip.amazonaws.com said 8.8.4.4.',
+      },
     ]);
   });
 });

@@ -137,7 +137,9 @@ describe('request', () => {
   it('caps a defaulted duration at the policy maximum, with a warning', async () => {
     const result = await request({ ...base, defaultDuration: 86400 }, deps());
     expect(result.grant.expiresAt).toBe('2026-11-21T12:00:00.000Z');
-    expect(result.warnings.join()).toMatch(/longer than vm01's policy allows; asking for 2h/);
+    expect(result.warnings).toEqual([
+      { code: 'JIT_DURATION_CAPPED', message: expect.stringMatching(/longer than vm01's policy allows; asking for 2h/) },
+    ]);
   });
 
   it('extends a repeated request instead of adding a second rule, and never shortens it', async () => {
@@ -194,7 +196,7 @@ describe('request', () => {
     const result = await request(base, deps());
     expect(result.outcome).toBe('created');
     expect(result.grant).toMatchObject({ id: 'aaaaaaaa', expiresAt: '2026-11-21T11:00:00.000Z' });
-    expect(result.warnings.join()).toMatch(/grant zzzzzzzz .* not trusted/);
+    expect(result.warnings).toContainEqual({ code: 'JIT_GRANT_UNTRUSTED', message: expect.stringMatching(/grant zzzzzzzz .* not trusted/) });
     expect(provider.rules.map((r) => [r.grantId, r.expiresAt])).toEqual([['aaaaaaaa', '2026-11-21T11:00:00.000Z']]);
     expect((await ledger.list()).map((g) => g.expiresAt)).toEqual(['2026-11-21T11:00:00.000Z']);
   });
