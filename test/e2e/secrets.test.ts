@@ -4,12 +4,13 @@
  * running: everything jit printed and every file in its config directory is searched for the
  * credentials.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { armSubprocessEnv, seedLinuxVm, startArmEmulator } from '../emulators/arm/server.js';
 import { baseEnv, type CliResult, runBin, tempConfigDir } from '../support/cli.js';
 import { awsHarness } from './support/cloud-harness.js';
+import { waitFor } from './support/processes.js';
 
 const dirs: ReturnType<typeof tempConfigDir>[] = [];
 afterAll(() => {
@@ -24,7 +25,10 @@ async function session(env: Record<string, string>, dir: string, vm: string): Pr
   await jit(['request', vm, '-d', '2s', '--source', '198.51.100.5', '--verbose', '--json']);
   await jit(['request', vm, '-p', '3389', '--source', '198.51.100.6', '--verbose']); // refused: exit 3
   await jit(['status', vm, '--verbose']);
-  await new Promise((resolve) => setTimeout(resolve, 4000)); // the scheduler revokes and logs
+  // The scheduler revokes the 2 s grant and logs it: what it logged is searched too.
+  const log = path.join(dir, 'scheduler.log');
+  const revokedLogged = () => existsSync(log) && /revoked [0-9a-z]{8} on /.test(readFileSync(log, 'utf8'));
+  expect(await waitFor(async () => revokedLogged(), 20_000), 'the scheduler never logged the revocation').toBeDefined();
   await jit(['sweep', '--verbose', '--json']);
   await jit(['disable', vm, '--yes', '--verbose']);
   expect(results.map((r) => r.code)).toEqual([0, 0, 3, 0, 0, 0]);
