@@ -15,7 +15,7 @@ import path from 'node:path';
 import { UserError } from '../core/errors.js';
 
 const APP_NAME = 'jit-access';
-export const DIR_MODE = 0o700;
+const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 
 export interface HostInfo {

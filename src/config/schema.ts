@@ -85,7 +85,7 @@ const PARSERS: Record<ConfigKey, ConfigValueParser> = {
   'ip.services': recoded((value, label) => parseServiceUrls(value, label).join(',')),
 };
 
-export function isConfigKey(key: string): key is ConfigKey {
+function isConfigKey(key: string): key is ConfigKey {
   return (CONFIG_KEYS as readonly string[]).includes(key);
 }
 

@@ -18,7 +18,7 @@ import { DEFAULT_IP_SERVICES } from '../ip/services.js';
 import { ensureConfigDir, FILE_MODE } from './paths.js';
 import { CONFIG_KEYS, type ConfigKey, parseConfigKey, parseConfigValue } from './schema.js';
 
-export type ConfigValues = Partial<Record<ConfigKey, string>>;
+type ConfigValues = Partial<Record<ConfigKey, string>>;
 
 export interface ConfigStore {
   /** The file, for messages. */
@@ -151,9 +151,9 @@ function guardCorrupt<T>(file: string, action: () => T): T {
 
 // ---- precedence ---------------------------------------------------------------------------------
 
-export type SettingSource = 'default' | 'config' | 'env' | 'flag';
+type SettingSource = 'default' | 'config' | 'env' | 'flag';
 
-export interface ResolvedSetting {
+interface ResolvedSetting {
   /** Canonical form (schema.ts). */
   readonly value: string;
   readonly source: SettingSource;

@@ -8,14 +8,14 @@ import { UserError } from './errors.js';
 import { quoted } from './printable.js';
 import type { Seconds } from './model.js';
 
-export const MIN_DURATION: Seconds = 1;
+const MIN_DURATION: Seconds = 1;
 /** docs/cli.md, "Policy": a policy allows at most 24 h, so no request may ask for more. */
 export const MAX_DURATION: Seconds = 24 * 3600;
 
 const UNIT: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
 const COMPACT = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 const ISO = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/;
-export const DURATION_FORM = 'a duration like 90s, 15m, 3h, 1h30m, 1d or ISO 8601 PT3H, between 1s and 24h';
+const DURATION_FORM = 'a duration like 90s, 15m, 3h, 1h30m, 1d or ISO 8601 PT3H, between 1s and 24h';
 
 function sum(match: RegExpMatchArray): Seconds | undefined {
   const [, d, h, m, s] = match;

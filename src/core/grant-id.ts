@@ -6,7 +6,7 @@
 import { UserError } from './errors.js';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
-export const GRANT_ID_LENGTH = 8;
+const GRANT_ID_LENGTH = 8;
 const GRANT_ID = new RegExp(`^[${ALPHABET}]{${GRANT_ID_LENGTH}}$`);
 
 /** `random` fills a byte array (crypto.getRandomValues by default; tests pass a fixed source). */

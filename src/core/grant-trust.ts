@@ -20,17 +20,17 @@ import type { CloudGrant } from './ports.js';
 import { isAnyPrefix, type Prefix, tryParsePrefix } from './prefix.js';
 
 /** The longest duration jit accepts for any request (the duration parser's own upper bound). */
-export const LONGEST_GRANT: Seconds = MAX_DURATION;
+const LONGEST_GRANT: Seconds = MAX_DURATION;
 /** How far another machine's clock may run ahead of ours before its expiries look forged. */
-export const CLOCK_SKEW: Seconds = 5 * 60;
+const CLOCK_SKEW: Seconds = 5 * 60;
 
 /** The latest expiry a genuine grant can have, seen from `now`. */
-export function latestGenuineExpiry(now: Date, policy?: Policy): number {
+function latestGenuineExpiry(now: Date, policy?: Policy): number {
   const longest = Math.min(policy?.maxDuration ?? LONGEST_GRANT, LONGEST_GRANT);
   return now.getTime() + (longest + CLOCK_SKEW) * 1000;
 }
 
-export function hasForgedExpiry(grant: Pick<CloudGrant, 'expiresAt'>, now: Date, policy?: Policy): boolean {
+function hasForgedExpiry(grant: Pick<CloudGrant, 'expiresAt'>, now: Date, policy?: Policy): boolean {
   return Date.parse(grant.expiresAt) > latestGenuineExpiry(now, policy);
 }
 

@@ -38,7 +38,7 @@ import { requirePolicy } from './use-cases/policy-of.js';
 
 // ---- the ledger -------------------------------------------------------------------------------
 
-export function putGrant(ledger: GrantStore, record: GrantRecord): Promise<void> {
+function putGrant(ledger: GrantStore, record: GrantRecord): Promise<void> {
   return ledger.transact((grants) => ({
     grants: [...grants.filter((g) => g.id !== record.id), record],
     result: undefined,
@@ -79,7 +79,7 @@ export function markRevoked(ledger: GrantStore, grant: GrantRecord): Promise<voi
   }));
 }
 
-export function cloudGrantOf(grant: GrantRecord): CloudGrant {
+function cloudGrantOf(grant: GrantRecord): CloudGrant {
   return {
     grantId: grant.id,
     target: grant.target,
@@ -109,7 +109,7 @@ export interface ClosedGrant {
 }
 
 /** "42/300 rules removed": what a terminal shows while a long close runs (nothing with --json). */
-export function removalProgress(progress: Progress | undefined, dryRun: boolean): CloseGrantsOptions['progress'] {
+function removalProgress(progress: Progress | undefined, dryRun: boolean): CloseGrantsOptions['progress'] {
   if (!progress || dryRun) return undefined;
   return (removed, total) => progress.step(`${removed}/${total} rule${total === 1 ? '' : 's'} removed…`);
 }
@@ -225,7 +225,7 @@ export interface OpenGrantInput {
  * grant already lasts at least as long, nothing was written · reused: an existing grant is used
  * as it is (`-- CMD`, `ssh`).
  */
-export type GrantOutcome = 'created' | 'extended' | 'unchanged' | 'reused';
+type GrantOutcome = 'created' | 'extended' | 'unchanged' | 'reused';
 
 export interface OpenedGrant {
   grant: GrantRecord;

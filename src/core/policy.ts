@@ -16,16 +16,16 @@ import { isAnyPrefix, isPublicUnicast, type Prefix, parsePrefix, prefixContains 
 import { printable, QUOTE_LIMIT, quoted } from './printable.js';
 
 export const POLICY_TAG = 'jit-access';
-export const POLICY_VERSION = 1;
-export const TAG_VALUE_LIMIT = 256;
-export const DEFAULT_MAX_DURATION: Seconds = 3 * 3600;
+const POLICY_VERSION = 1;
+const TAG_VALUE_LIMIT = 256;
+const DEFAULT_MAX_DURATION: Seconds = 3 * 3600;
 
 /**
  * Under the default policy (no allowed prefixes) a source must be public and no wider than a
  * site: /24 for IPv4, /48 for IPv6. Wider ranges, private ranges and "any" need the policy to
  * name them with --allow-source, so a typo cannot open a port to a continent.
  */
-export const DEFAULT_WIDEST_SOURCE = { 4: 24, 6: 48 } as const;
+const DEFAULT_WIDEST_SOURCE = { 4: 24, 6: 48 } as const;
 
 export interface PolicyInput {
   ports: PortRange[];

@@ -6,7 +6,7 @@
 import { UserError } from './errors.js';
 import { type PortRange, PROTOCOLS, type Protocol } from './model.js';
 
-export const PORT_FORM =
+const PORT_FORM =
   'a port 1-65535, a range like 8000-8100, or a comma-separated list like 22,3389 (each optionally /tcp, /udp or /*)';
 
 export function parseProtocol(input: string, flag: string): Protocol {
@@ -49,7 +49,7 @@ export function parsePortSpec(input: string, flag: string, defaultProtocol: Prot
   return dedupePortRanges(ranges);
 }
 
-export function dedupePortRanges(ranges: PortRange[]): PortRange[] {
+function dedupePortRanges(ranges: PortRange[]): PortRange[] {
   const seen = new Set<string>();
   return ranges.filter((range) => {
     const key = formatPortRange(range);

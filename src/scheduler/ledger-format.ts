@@ -10,7 +10,7 @@ import { ProviderError } from '../core/errors.js';
 import { CLOUDS, PROTOCOLS } from '../core/model.js';
 import type { GrantRecord, GrantState } from '../core/ports.js';
 
-export const LEDGER_VERSION = 1;
+const LEDGER_VERSION = 1;
 
 const GRANT_STATES: Record<GrantState, true> = { pending: true, active: true, failed: true, revoked: true };
 

@@ -70,7 +70,7 @@ export async function readHolder(file: string): Promise<LockHolder | undefined> 
   }
 }
 
-export async function isAlive(holder: LockHolder): Promise<boolean> {
+async function isAlive(holder: LockHolder): Promise<boolean> {
   try {
     process.kill(holder.pid, 0);
   } catch {

@@ -260,7 +260,7 @@ export async function planCloseGrant(context: AwsContext, grant: CloudGrant): Pr
  * (aws-controllers-k8s/community#2186), and one group cannot hold more than 1,000 rules anyway
  * (inbound rules per group × groups per interface ≤ 1,000, EC2's VPC quotas).
  */
-export const REVOKE_BATCH = 1000;
+const REVOKE_BATCH = 1000;
 /** Jit groups revoked at once: a few, so a sweep of many groups does not set off EC2's throttling. */
 const GROUP_LANES = 4;
 

@@ -53,7 +53,7 @@ export async function describeInstance(api: Ec2Api, instanceId: string): Promise
   return page.Reservations?.flatMap((r) => r.Instances ?? [])[0];
 }
 
-export async function describeSecurityGroups(api: Ec2Api, filters: Filter[]): Promise<SecurityGroup[]> {
+async function describeSecurityGroups(api: Ec2Api, filters: Filter[]): Promise<SecurityGroup[]> {
   return paginate(async (token) => {
     const page = await api.describeSecurityGroups({ Filters: filters, MaxResults: PAGE, NextToken: token });
     return { items: page.SecurityGroups ?? [], next: page.NextToken };

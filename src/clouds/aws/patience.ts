@@ -27,12 +27,12 @@ export interface Patience {
   dependencyMs: number;
 }
 
-export const DEFAULT_PATIENCE: Patience = { freshGroupMs: 30_000, dependencyMs: 120_000 };
+const DEFAULT_PATIENCE: Patience = { freshGroupMs: 30_000, dependencyMs: 120_000 };
 
 const FIRST_DELAY_MS = 1_000;
 const MAX_DELAY_MS = 8_000;
 
-export function patienceOf(context: Pick<AwsContext, 'patience'>): Patience {
+function patienceOf(context: Pick<AwsContext, 'patience'>): Patience {
   return { ...DEFAULT_PATIENCE, ...context.patience };
 }
 
@@ -127,7 +127,7 @@ export async function deleteGroupPatiently(context: AwsContext, groupId: string)
 }
 
 /** The AWS CLI command that deletes the group in the scope jit used. */
-export function deleteGroupCommand(context: Pick<AwsContext, 'region' | 'profile'>, groupId: string): string {
+function deleteGroupCommand(context: Pick<AwsContext, 'region' | 'profile'>, groupId: string): string {
   const profile = context.profile ? ` --profile ${context.profile}` : '';
   return `aws ec2 delete-security-group --group-id ${groupId} --region ${context.region}${profile}`;
 }

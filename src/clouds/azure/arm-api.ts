@@ -43,7 +43,7 @@ export type {
 };
 
 /** A plain ARM request: `path` from `/subscriptions/…`, the api-version and any other query in `query`. */
-export interface ArmRequest {
+interface ArmRequest {
   method: 'GET' | 'PATCH';
   path: string;
   query: Record<string, string>;

@@ -37,7 +37,7 @@ const CLOUDS: Record<string, Omit<AzureCloud, 'name'>> = {
   },
 };
 
-export const DEFAULT_AZURE_CLOUD = 'AzurePublicCloud';
+const DEFAULT_AZURE_CLOUD = 'AzurePublicCloud';
 
 export function azureCloud(name: string | undefined, endpointOverride: string | undefined): AzureCloud {
   const chosen = name ?? DEFAULT_AZURE_CLOUD;

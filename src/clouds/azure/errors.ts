@@ -210,7 +210,7 @@ export function toJitError(error: unknown, context: CallContext): unknown {
 }
 
 /** The ARM error code behind a mapped error (`SecurityRuleConflict` …), if any. */
-export function armCodeOf(error: unknown): string | undefined {
+function armCodeOf(error: unknown): string | undefined {
   const code = isJitError(error) ? error.details?.armCode : undefined;
   return typeof code === 'string' ? code : undefined;
 }

@@ -22,7 +22,7 @@ import { AzureProvider, type AzureSession } from './provider.js';
 import type { EditRuntime } from './write-retry.js';
 
 /** Pipeline options for both clients; tests pass the emulator's CA and fast retries. */
-export interface AzurePipelineOptions {
+interface AzurePipelineOptions {
   tlsOptions?: { ca?: string };
   retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
 }

@@ -24,8 +24,8 @@ import { parseRulePortRange } from '../../core/nsg/match.js';
 import type { NsgAccess, NsgDirection, NsgProtocol, NsgRule } from '../../core/nsg/types.js';
 import type { SecurityRule } from './arm-api.js';
 
-export const RULE_NAME_MAX = 80;
-export const DESCRIPTION_MAX = 140;
+const RULE_NAME_MAX = 80;
+const DESCRIPTION_MAX = 140;
 /** 80 − "jit-allow-" − "-" − 8 (grant id) − "-udp". */
 const VM_PART_MAX = RULE_NAME_MAX - 10 - 1 - 8 - 4;
 const FORMAT = 'jit:v1';
@@ -111,7 +111,7 @@ export function denyDescription(vmName: string): string {
 const TO_NSG_PROTOCOL: Record<Protocol, NsgProtocol> = { tcp: 'Tcp', udp: 'Udp', '*': '*' };
 const NSG_PROTOCOLS: readonly string[] = ['Tcp', 'Udp', 'Icmp', 'Esp', 'Ah', '*'];
 
-export function portEntry(range: PortRange): string {
+function portEntry(range: PortRange): string {
   return range.from === range.to ? `${range.from}` : `${range.from}-${range.to}`;
 }
 

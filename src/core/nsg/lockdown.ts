@@ -48,7 +48,7 @@ export interface LockdownTarget {
   broadVirtualNetwork?: boolean;
 }
 
-export interface Exposure {
+interface Exposure {
   source: string;
   destination: string;
   /** The first port of a stretch of the policy range that every rule treats alike. */

@@ -20,7 +20,7 @@ import { NSG_PRIORITY_MAX, NSG_PRIORITY_MIN, type NsgRule } from './types.js';
  * broad-ahead-of-narrow: a broad Allow comes before a narrow one, so no deny can sit behind every
  * narrow rule and ahead of every broad one; no-free-priority: every priority in the window is taken.
  */
-export type PlacementConflict = 'broad-ahead-of-narrow' | 'no-free-priority';
+type PlacementConflict = 'broad-ahead-of-narrow' | 'no-free-priority';
 
 export type PriorityPlan =
   | { ok: true; priority: number }

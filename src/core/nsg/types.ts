@@ -14,7 +14,7 @@ export type NsgAccess = 'Allow' | 'Deny';
 export type NsgProtocol = 'Tcp' | 'Udp' | 'Icmp' | 'Esp' | 'Ah' | '*';
 
 /** An application security group reference: only its resource id, membership is not in the rule. */
-export interface ApplicationSecurityGroupRef {
+interface ApplicationSecurityGroupRef {
   id?: string;
 }
 

@@ -24,7 +24,7 @@ export interface TargetStatusView extends TargetStatus {
   grants: GrantView[];
 }
 
-export function withTimeLeft(grants: JudgedGrant[], clock: Clock): GrantView[] {
+function withTimeLeft(grants: JudgedGrant[], clock: Clock): GrantView[] {
   const now = clock.now().getTime();
   return grants.map((g) => ({ ...g, secondsLeft: Math.floor((Date.parse(g.expiresAt) - now) / 1000) }));
 }

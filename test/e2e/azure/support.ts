@@ -8,7 +8,7 @@ import path from 'node:path';
 import { type ArmEmulator, armSubprocessEnv, type RequestLogEntry } from '../../emulators/arm/server.js';
 import { baseEnv, runBin, tempConfigDir } from '../../support/cli.js';
 
-export interface JitResult {
+interface JitResult {
   code: number;
   /** stdout parsed (every command runs with --json). */
   json: Record<string, unknown> & { error?: { code: string; message: string; hint?: string } };

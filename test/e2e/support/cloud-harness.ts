@@ -19,7 +19,7 @@ import { startMoto } from '../../emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../../integration/aws/support.js';
 import { baseEnv } from '../../support/cli.js';
 
-export interface JitRuleView {
+interface JitRuleView {
   /** Where the rule lives (NSG or security group). */
   on: string;
   name: string;

@@ -13,10 +13,10 @@ import type { ArmEmulator } from './server.js';
 import { DEFAULT_SUBSCRIPTION_ID, DEFAULT_TENANT_ID } from './token.js';
 
 /** Directory holding the fake `az` executable. */
-export const FAKE_AZ_BIN_DIR = fileURLToPath(new URL('./bin/', import.meta.url));
+const FAKE_AZ_BIN_DIR = fileURLToPath(new URL('./bin/', import.meta.url));
 
 /** ARM's token scope; the emulator accepts any audience, but real clients ask for this one. */
-export const ARM_SCOPE = 'https://management.azure.com/.default';
+const ARM_SCOPE = 'https://management.azure.com/.default';
 
 // Fast client-side retries: the exponential strategy (500s) waits retryDelayInMs·2^n; throttling (429)
 // waits what `retry-after-ms` says, whatever these are.
@@ -48,13 +48,6 @@ export function computeClientOptions(
     retryOptions: FAST_RETRIES,
     ...overrides,
   };
-}
-
-/** Both shapes at once, for code that builds either client from one options object. */
-export function armClientOptions(
-  emu: Pick<ArmEmulator, 'url' | 'caCert'>,
-): NetworkManagementClientOptionalParams & ComputeManagementClientOptionalParams {
-  return { ...networkClientOptions(emu), ...computeClientOptions(emu) };
 }
 
 export interface FakeAzOptions {

@@ -68,7 +68,7 @@ function matchesMethod(spec: FaultSpec, method: string): boolean {
 }
 
 /** ARM's action name for a write: `Microsoft.Network/networkSecurityGroups/securityRules/write`. */
-export function actionFor(method: string, path: string): string {
+function actionFor(method: string, path: string): string {
   // The last provider segment: `{nsg}/providers/Microsoft.Authorization/locks` is a locks action.
   const match = /.*\/providers\/(.+)$/i.exec(path);
   const parts = (match?.[1] ?? '').split('/');
@@ -79,7 +79,7 @@ export function actionFor(method: string, path: string): string {
   return [namespace, ...types, verb].join('/');
 }
 
-export function authorizationFailedMessage(context: FaultContext): string {
+function authorizationFailedMessage(context: FaultContext): string {
   return `The client '${context.caller ?? 'unknown'}' with object id '${context.callerObjectId ?? '00000000-0000-0000-0000-000000000000'}' does not have authorization to perform action '${actionFor(context.method, context.path)}' over scope '${context.path}' or the scope is invalid. If access was recently granted, please refresh your credentials.`;
 }
 

@@ -52,7 +52,7 @@ export interface SeededVm {
   subnetNsgName: string | undefined;
 }
 
-export const SSH_FROM_ANYWHERE: SecurityRuleInput = {
+const SSH_FROM_ANYWHERE: SecurityRuleInput = {
   name: 'SSH',
   priority: 300,
   direction: 'Inbound',
@@ -64,7 +64,7 @@ export const SSH_FROM_ANYWHERE: SecurityRuleInput = {
   destinationPortRange: '22',
 };
 
-export const SSH_FROM_INTERNET: SecurityRuleInput = {
+const SSH_FROM_INTERNET: SecurityRuleInput = {
   name: 'Allow-SSH-Internet',
   priority: 1000,
   direction: 'Inbound',

@@ -24,7 +24,6 @@ import {
   type Json,
   newEtag,
   type ResourceKind,
-  resourceGroupId,
   resourceId,
   TYPES,
 } from './state.js';
@@ -32,13 +31,9 @@ import { emulatorTls } from './tls.js';
 import { callerOf, readToken, type TokenClaims } from './token.js';
 import {
   type ArmSecurityRule,
-  normalizeRuleProperties,
   type RuleProperties,
   validateRule,
 } from './validation.js';
-
-export type { Fault, FaultSpec } from './faults.js';
-export { ArmState } from './state.js';
 
 export interface ArmEmulatorOptions {
   /**
@@ -1004,21 +999,7 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
 }
 
 // One import for tests: the seeding helpers, the client options and the token helpers.
-export {
-  ARM_SCOPE,
-  armClientOptions,
-  armSubprocessEnv,
-  computeClientOptions,
-  FAKE_AZ_BIN_DIR,
-  fakeAzEnv,
-  networkClientOptions,
-} from './client-options.js';
-export { type SeededVm, type SeedLinuxVmOptions, seedFromJson, seedLinuxVm } from './seed.js';
-export {
-  DEFAULT_SUBSCRIPTION_ID,
-  DEFAULT_TENANT_ID,
-  mintToken,
-  readToken,
-  staticTokenCredential,
-} from './token.js';
-export { normalizeRuleProperties, resourceGroupId, resourceId };
+export { armSubprocessEnv, fakeAzEnv } from './client-options.js';
+export { type SeededVm, seedLinuxVm } from './seed.js';
+export { DEFAULT_SUBSCRIPTION_ID } from './token.js';
+export { resourceId };

@@ -51,7 +51,7 @@ export interface VmInput {
   properties?: Json;
 }
 
-export interface NicIpConfigInput {
+interface NicIpConfigInput {
   name?: string;
   /** An address, or a CIDR block (`172.20.2.16/28`) for a configuration that holds a prefix. */
   privateIPAddress: string;
@@ -190,7 +190,7 @@ const refId = (ref: unknown): string | undefined =>
     ? (ref as { id: string }).id
     : undefined;
 
-export function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
+function resourceGroupId(subscriptionId: string, resourceGroup: string): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
 }
 
@@ -204,7 +204,7 @@ export function resourceId(
 }
 
 /** Splits `/subscriptions/s/resourceGroups/rg/providers/Ns/type/name[/child/name]`. */
-export function parseResourceId(
+function parseResourceId(
   id: string,
 ): { subscriptionId: string; resourceGroup: string; type: string; name: string } | undefined {
   const match =

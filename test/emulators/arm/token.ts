@@ -10,7 +10,7 @@ export const DEFAULT_TENANT_ID = '22222222-2222-4222-8222-222222222222';
  * Azure CLI's public client id: real user tokens from `az` carry it as `appid` (so `appid` alone does
  * not mean "service principal").
  */
-export const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
+const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 
 export interface TokenClaims {
   aud?: string;

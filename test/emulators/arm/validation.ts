@@ -98,7 +98,7 @@ function ipv6ToBigInt(ip: string): bigint {
 }
 
 /** An IP address or a CIDR whose host bits are zero (Azure refuses 193.23.120.230/30). */
-export function isCanonicalPrefix(value: string): boolean {
+function isCanonicalPrefix(value: string): boolean {
   const [address = '', length, extra] = value.split('/');
   if (extra !== undefined) return false;
   const v4 = isIPv4(address);
@@ -126,7 +126,7 @@ function isPortRange(value: string): boolean {
 // ending with an alphanumeric or an underscore.
 const RULE_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$/;
 
-export function validateRuleName(name: string): ArmError | undefined {
+function validateRuleName(name: string): ArmError | undefined {
   if (RULE_NAME.test(name)) return undefined;
   return new ArmError(
     400,

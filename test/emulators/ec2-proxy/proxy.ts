@@ -9,7 +9,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface Ec2Error {
+interface Ec2Error {
   status: number;
   code: string;
   message: string;

@@ -40,7 +40,7 @@ interface Plan {
   fraction: number;
 }
 
-export interface TrialResult extends Plan {
+interface TrialResult extends Plan {
   vm: string;
   /** From the spawn (early) or from the ledger entry's appearance (writing). */
   delayMs: number;

@@ -11,7 +11,7 @@ import { endSchedulers } from '../../e2e/support/processes.js';
 import { type CliResult, runBin, tempConfigDir } from '../../support/cli.js';
 
 /** Requests in these tests come from here; enable allows it (TEST-NET-2, never routed). */
-export const POLICY_SOURCES = '198.51.100.0/24';
+const POLICY_SOURCES = '198.51.100.0/24';
 
 export interface FaultWorld {
   cloud: CloudHarness;

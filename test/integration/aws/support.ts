@@ -25,7 +25,7 @@ import { createAwsProvider } from '../../../src/clouds/aws/provider.js';
 import type { CloudProvider, Progress } from '../../../src/core/ports.js';
 import { type Moto, startMoto } from '../../emulators/moto/moto.js';
 
-export const REGION = 'eu-west-1';
+const REGION = 'eu-west-1';
 
 /** Credentials moto accepts; never real ones. */
 const TEST_ENV = {
@@ -137,7 +137,7 @@ export async function createVpc(ec2: EC2Client): Promise<{ vpcId: string; subnet
   return { vpcId, subnetId };
 }
 
-export function permission(rule: RuleSeed): IpPermission {
+function permission(rule: RuleSeed): IpPermission {
   const protocol = rule.protocol ?? 'tcp';
   const range = rule.cidr.includes(':')
     ? { Ipv6Ranges: [{ CidrIpv6: rule.cidr, Description: rule.description }] }

@@ -84,7 +84,7 @@ export function useHarness(): Harness {
 }
 
 /** A fresh world: no resources, faults or log, default LRO behaviour. */
-export function resetWorld(emu: ArmEmulator): void {
+function resetWorld(emu: ArmEmulator): void {
   emu.state.reset();
   emu.faults.clear();
   emu.clearLog();

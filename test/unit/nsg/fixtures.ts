@@ -21,7 +21,7 @@ const ASG = [
   { id: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/applicationSecurityGroups/asg' },
 ];
 
-export function rule(priority: number, access: NsgAccess, spec: RuleSpec = {}): NsgRule {
+function rule(priority: number, access: NsgAccess, spec: RuleSpec = {}): NsgRule {
   const built: NsgRule = {
     name: spec.name ?? `${access.toLowerCase()}-${priority}`,
     priority,
