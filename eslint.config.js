@@ -31,4 +31,36 @@ export default tseslint.config(
     },
   },
   { files: ['src/**/*.ts'], rules: { 'no-console': 'error' } },
+  // Layering (docs/README.md, "Layers"): data flows cli → core → ports → clouds/ip/scheduler/config.
+  // The core is pure; a cloud knows nothing of the CLI, the scheduler or the other cloud.
+  ...layers({
+    'src/core/**/*.ts': {
+      message: 'src/core is the pure domain: it imports only src/core (and ipaddr.js). Pass what it needs through core/ports.ts.',
+      patterns: ['**/cli/**', '**/clouds/**', '**/scheduler/**', '**/config/**', '**/ip/**', 'node:*', '@azure/*', '@aws-sdk/*', 'chalk', 'ora', '@inquirer/*', 'conf', 'commander'],
+    },
+    'src/clouds/azure/**/*.ts': {
+      message: 'A cloud adapter imports only src/core and its own files: never the CLI, the scheduler, the config store or the other cloud.',
+      patterns: ['**/cli/**', '**/scheduler/**', '**/config/**', '**/aws/**', 'chalk', 'ora', '@inquirer/*', 'conf', 'commander'],
+    },
+    'src/clouds/aws/**/*.ts': {
+      message: 'A cloud adapter imports only src/core and its own files: never the CLI, the scheduler, the config store or the other cloud.',
+      patterns: ['**/cli/**', '**/scheduler/**', '**/config/**', '**/azure/**', 'chalk', 'ora', '@inquirer/*', 'conf', 'commander'],
+    },
+    'src/clouds/*.ts': {
+      message: 'The provider registry loads the clouds lazily and knows nothing of the CLI or the scheduler.',
+      patterns: ['**/cli/**', '**/scheduler/**'],
+    },
+    'src/{scheduler,config,ip}/**/*.ts': {
+      message: 'The scheduler, the config store and IP detection never import the CLI.',
+      patterns: ['**/cli/**', 'chalk', 'ora', '@inquirer/*', 'commander'],
+    },
+  }),
 );
+
+/** One no-restricted-imports entry per layer (a file matches exactly one). */
+function layers(rules) {
+  return Object.entries(rules).map(([files, { message, patterns }]) => ({
+    files: [files],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }] },
+  }));
+}
