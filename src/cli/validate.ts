@@ -31,7 +31,7 @@ export function allowSourcesFlag(values: string[] | undefined): Prefix[] | undef
 }
 
 /** The justification is written to the ledger and cloud metadata: one printable line, bounded. */
-export const MAX_JUSTIFICATION = 200;
+const MAX_JUSTIFICATION = 200;
 
 export function justificationFlag(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;

@@ -45,7 +45,7 @@ export function dryRunHeading(c: ChalkInstance, report: ChangeReport, done: stri
   return report.applied ? done : `${c.yellow('Dry run')}: these are the changes jit would make (nothing was changed):`;
 }
 
-export function policyText(policy: Policy): string {
+function policyText(policy: Policy): string {
   const sources = policy.allowSources.length > 0 ? policy.allowSources.map((prefix) => prefix.cidr).join(', ') : 'any public address';
   const why = policy.requireJustification ? 'required' : 'not required';
   return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
