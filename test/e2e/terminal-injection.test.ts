@@ -1,6 +1,7 @@
 /**
- * Cloud strings with terminal escape sequences, through the built bin/jit.js against the ARM
- * emulator and moto: a policy tag, a rule description (its requester) and an EC2 Name tag holding
+ * Cloud strings with terminal escape sequences, through the CLI in-process (main with captured
+ * streams: the bytes it writes are what a terminal would get) with the real providers against the
+ * ARM emulator and moto: a policy tag, a rule description (its requester) and an EC2 Name tag holding
  * a window-title sequence, a colour sequence, a CR/LF with a forged line, an 8-bit CSI and a bidi
  * override. The raw bytes jit writes must hold none of them and no line starting with the forged
  * text, while the escaped text stays visible (so the test cannot pass because nothing was shown)
@@ -10,10 +11,12 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsClients } from '../../src/clouds/aws/index.js';
-import { armSubprocessEnv, type ArmEmulator, DEFAULT_SUBSCRIPTION_ID, seedLinuxVm, startArmEmulator } from '../emulators/arm/server.js';
+import type { AppOverrides } from '../../src/cli/run.js';
+import { DEFAULT_SUBSCRIPTION_ID, seedLinuxVm } from '../emulators/arm/server.js';
 import { type Moto, startMoto } from '../emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../integration/aws/support.js';
-import { baseEnv, runBin, tempConfigDir } from '../support/cli.js';
+import { type Harness, startHarness } from '../integration/azure/support.js';
+import { baseEnv, runCli, tempConfigDir } from '../support/cli.js';
 
 const TITLE = '\u001b]0;pwned\u0007';
 const RED = '\u001b[31m';
@@ -39,13 +42,17 @@ const config = tempConfigDir();
 afterAll(config.cleanup);
 
 describe('Azure: hostile policy tag and rule description', () => {
-  let emu: ArmEmulator;
+  let harness: Harness;
   let env: Record<string, string>;
+  // The Azure provider as jit builds it, against the emulator (its TLS certificate trusted in-process).
+  const app: AppOverrides = { loadProvider: (_cloud, ctx) => harness.provider(ctx.settings) };
+  const runBin = (argv: string[], options: { env: Record<string, string> }) => runCli(argv, { ...options, app });
 
   beforeAll(async () => {
-    emu = await startArmEmulator();
+    harness = await startHarness();
+    const { emu } = harness;
     // The subscription given: one `az` call fewer per command.
-    env = { ...baseEnv(config.dir), ...armSubprocessEnv(emu), JIT_CLOUD: 'azure', AZURE_SUBSCRIPTION_ID: DEFAULT_SUBSCRIPTION_ID };
+    env = { ...baseEnv(config.dir), JIT_CLOUD: 'azure', AZURE_SUBSCRIPTION_ID: DEFAULT_SUBSCRIPTION_ID };
     seedLinuxVm(emu, {
       vmName: 'vmtag',
       resourceGroup: 'rg-tag',
@@ -75,7 +82,7 @@ describe('Azure: hostile policy tag and rule description', () => {
     });
   });
   afterAll(async () => {
-    await emu?.close();
+    await harness?.close();
   });
 
   it('a corrupt policy tag is quoted escaped in the error, on one line', async () => {
@@ -135,6 +142,7 @@ describe('AWS: hostile Name and policy tags', () => {
   afterAll(async () => {
     await moto?.stop();
   });
+  const runBin = runCli;
 
   it('status <instance> shows the Name escaped on its heading line', async () => {
     const result = await runBin(['status', named], { env });
