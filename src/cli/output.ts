@@ -1,5 +1,5 @@
 /**
- * The one output policy (SPEC §3): results on stdout, everything else on stderr; colour and
+ * The one output policy (docs/cli.md): results on stdout, everything else on stderr; colour and
  * spinners only on a TTY outside CI; NO_COLOR and --no-color honoured; prompts only with a TTY
  * on stdin, outside CI, and not with --no-input or --json; --json prints exactly one document.
  *

@@ -1,4 +1,4 @@
-/** The one output policy: streams, colour, prompts, --json, --verbose (SPEC §3). */
+/** The one output policy: streams, colour, prompts, --json, --verbose (docs/cli.md). */
 import { afterAll, describe, expect, it } from 'vitest';
 import { Output } from '../../../src/cli/output.js';
 import { ProviderError } from '../../../src/core/errors.js';
