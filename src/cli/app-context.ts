@@ -86,7 +86,7 @@ export function createAppContext(run: CliRun, flags: GlobalFlags): AppContext {
   };
 }
 
-/** The invocation's context: the one built before the command ran, or a new one. */
+/** The invocation's context: the one built before the command ran (main.ts), or a new one. */
 export function appContext(run: CliRun, command: Command): AppContext {
   return (run.context ??= createAppContext(run, globalFlags(command)));
 }

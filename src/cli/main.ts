@@ -18,7 +18,7 @@ import { scanCommand } from './commands/scan.js';
 import { sshCommand } from './commands/ssh.js';
 import { statusCommand } from './commands/status.js';
 import { sweepCommand } from './commands/sweep.js';
-import { addGlobalFlags } from './global-flags.js';
+import { addGlobalFlags, globalFlags } from './global-flags.js';
 import { type Io, processIo } from './io.js';
 import type { OutputFlags } from './output.js';
 import type { AppOverrides, CliRun } from './run.js';
@@ -53,8 +53,10 @@ export function buildProgram(run: CliRun): Command {
     ]);
     checkEndpointVariables(run.io.env);
     await checkConfigDir(configDir(run.io.env));
-    const [{ appContext }, { reapFirst }] = await Promise.all([import('./app-context.js'), import('./reap-first.js')]);
-    await reapFirst(appContext(run, action));
+    // The command's context is built here, once: the reaper and the command share it.
+    const [{ createAppContext }, { reapFirst }] = await Promise.all([import('./app-context.js'), import('./reap-first.js')]);
+    run.context = createAppContext(run, globalFlags(action));
+    await reapFirst(run.context);
   });
   program.addHelpText(
     'after',

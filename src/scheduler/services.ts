@@ -10,7 +10,7 @@ import type { Clock, CloudProvider, GrantRecord, GrantStore, ProviderContext, Sc
 import { openLedger } from './ledger.js';
 import { type ProviderFactory, providerCache } from './providers.js';
 
-export const systemClock: Clock = { now: () => new Date() };
+const systemClock: Clock = { now: () => new Date() };
 
 export interface LedgerServices {
   ledger: GrantStore;
