@@ -46,7 +46,7 @@ describe('Azure: hostile policy tag and rule description', () => {
   let env: Record<string, string>;
   // The Azure provider as jit builds it, against the emulator (its TLS certificate trusted in-process).
   const app: AppOverrides = { loadProvider: (_cloud, ctx) => harness.provider(ctx.settings) };
-  const runBin = (argv: string[], options: { env: Record<string, string> }) => runCli(argv, { ...options, app });
+  const jit = (argv: string[], options: { env: Record<string, string> }) => runCli(argv, { ...options, app });
 
   beforeAll(async () => {
     harness = await startHarness();
@@ -86,18 +86,18 @@ describe('Azure: hostile policy tag and rule description', () => {
   });
 
   it('a corrupt policy tag is quoted escaped in the error, on one line', async () => {
-    const result = await runBin(['status', 'vmtag'], { env });
+    const result = await jit(['status', 'vmtag'], { env });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/^error: The VM's jit-access tag "v1;p=22\/tcp\\x1b\]0;pwned\\x07\\x1b\[31m\\r\\nforged line;d=3h" is not a jit policy/);
     expectHarmless(result.stderr, '\\x1b]0;pwned\\x07');
     expect(result.stdout).toBe('');
 
-    const coloured = await runBin(['status', 'vmtag'], { env: { ...env, FORCE_COLOR: '1' } });
+    const coloured = await jit(['status', 'vmtag'], { env: { ...env, FORCE_COLOR: '1' } });
     expectOnlyChalkColours(coloured.stderr, '\\x1b]0;pwned\\x07');
   });
 
   it('--json stays JSON: the same value, every control character written as a \\u escape', async () => {
-    const result = await runBin(['status', 'vmrule', '--json'], { env });
+    const result = await jit(['status', 'vmrule', '--json'], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toMatch(CONTROL);
     const grants = (JSON.parse(result.stdout) as { grants: { grantId: string; requester: string }[] }).grants;
@@ -107,13 +107,13 @@ describe('Azure: hostile policy tag and rule description', () => {
   });
 
   it('status vmrule prints the requester as harmless text', async () => {
-    const result = await runBin(['status', 'vmrule'], { env });
+    const result = await jit(['status', 'vmrule'], { env });
     expect(result.code, result.stderr).toBe(0);
     expectHarmless(result.stdout, 'by \\x1b]0;pwned\\x07\\x1b[31mmallory\\x9b2J\\u202eevil');
   });
 
   it('status of every grant in scope, coloured: chalk\'s colours work, the requester\'s do not', async () => {
-    const result = await runBin(['status'], { env: { ...env, FORCE_COLOR: '1' } });
+    const result = await jit(['status'], { env: { ...env, FORCE_COLOR: '1' } });
     expect(result.code, result.stderr).toBe(0);
     expectOnlyChalkColours(result.stdout, 'by \\x1b]0;pwned\\x07\\x1b[31mmallory\\x9b2J\\u202eevil');
   });
@@ -142,10 +142,10 @@ describe('AWS: hostile Name and policy tags', () => {
   afterAll(async () => {
     await moto?.stop();
   });
-  const runBin = runCli;
+  const jit = runCli;
 
   it('status <instance> shows the Name escaped on its heading line', async () => {
-    const result = await runBin(['status', named], { env });
+    const result = await jit(['status', named], { env });
     expect(result.code, result.stderr).toBe(0);
     // EC2 answers in XML, whose parsers turn CR LF into LF: the forged line arrives after a bare LF.
     expectHarmless(result.stdout, 'web\\x1b]0;pwned\\x07\\x1b[31m\\nforged line');
@@ -153,13 +153,13 @@ describe('AWS: hostile Name and policy tags', () => {
   });
 
   it('scan lists the exposed instance by its escaped Name', async () => {
-    const result = await runBin(['scan'], { env: { ...env, FORCE_COLOR: '1' } });
+    const result = await jit(['scan'], { env: { ...env, FORCE_COLOR: '1' } });
     expect(result.code, result.stderr).toBe(0);
     expectOnlyChalkColours(result.stdout, 'web\\x1b]0;pwned\\x07\\x1b[31m\\nforged line');
   });
 
   it('a corrupt policy tag is quoted escaped in the error', async () => {
-    const result = await runBin(['status', corrupt], { env });
+    const result = await jit(['status', corrupt], { env });
     expect(result.code, result.stderr).toBe(1);
     expectHarmless(result.stderr, 'd=3h\\x1b]0;pwned\\x07\\nforged line');
     expect(result.stderr).toMatch(/^error: The VM's jit-access tag ".*" is not a jit policy/);
