@@ -1,5 +1,5 @@
 /**
- * Flags every command accepts (SPEC §3). They are defined once on the root program; commander
+ * Flags every command accepts (docs/cli.md). They are defined once on the root program; commander
  * recognises them before or after the subcommand, and `--help` of each command lists them.
  */
 import type { Command } from 'commander';

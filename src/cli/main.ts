@@ -1,6 +1,7 @@
 /**
- * The composition root: builds the commander program, runs it, and owns the one top-level error
- * handler. Commander's own parse errors come through it too (exit 2), and so does --json.
+ * The entry point: builds the commander program, runs it, and owns the one top-level error
+ * handler. Commander's own parse errors come through it too (exit 2), and so does --json. What the
+ * commands work with is built in one place, cli/app-context.ts, before the command runs.
  */
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, UserError } from '../core/errors.js';
@@ -8,11 +9,19 @@ import { bundledPackages, packageVersion, verboseVersion } from './build-info.js
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { ipCommand } from './commands/ip.js';
-import { providerCommands } from './commands/provider-commands.js';
-import { addGlobalFlags } from './global-flags.js';
+import { disableCommand } from './commands/disable.js';
+import { enableCommand } from './commands/enable.js';
+import { requestCommand } from './commands/request.js';
+import { revokeCommand } from './commands/revoke.js';
+import { roleCommand } from './commands/role.js';
+import { scanCommand } from './commands/scan.js';
+import { sshCommand } from './commands/ssh.js';
+import { statusCommand } from './commands/status.js';
+import { sweepCommand } from './commands/sweep.js';
+import { addGlobalFlags, globalFlags } from './global-flags.js';
 import { type Io, processIo } from './io.js';
 import type { OutputFlags } from './output.js';
-import type { CliRun } from './run.js';
+import type { AppOverrides, CliRun } from './run.js';
 
 export function buildProgram(run: CliRun): Command {
   const program = new Command('jit')
@@ -44,8 +53,10 @@ export function buildProgram(run: CliRun): Command {
     ]);
     checkEndpointVariables(run.io.env);
     await checkConfigDir(configDir(run.io.env));
-    const { reapFirst } = await import('./reap-first.js');
-    await reapFirst(run.io, run.notices);
+    // The command's context is built here, once: the reaper and the command share it.
+    const [{ createAppContext }, { reapFirst }] = await Promise.all([import('./app-context.js'), import('./reap-first.js')]);
+    run.context = createAppContext(run, globalFlags(action));
+    await reapFirst(run.context);
   });
   program.addHelpText(
     'after',
@@ -63,7 +74,15 @@ export function buildProgram(run: CliRun): Command {
     for (const sub of command.commands) inherit(command, sub);
   };
   for (const command of [
-    ...providerCommands(run),
+    enableCommand(run),
+    disableCommand(run),
+    requestCommand(run),
+    sshCommand(run),
+    statusCommand(run),
+    revokeCommand(run),
+    sweepCommand(run),
+    scanCommand(run),
+    roleCommand(run),
     ipCommand(run),
     configCommand(run),
     completionCommand(run),
@@ -94,8 +113,9 @@ function usageError(error: CommanderError, argv: string[]): UserError {
   });
 }
 
-export async function main(argv: string[], io: Io): Promise<number> {
-  const run: CliRun = { io, notices: { warnings: [], notes: [] }, exitCode: 0 };
+/** `overrides`: what in-process tests put in place of the cloud, clock, scheduler … (cli/run.ts). */
+export async function main(argv: string[], io: Io, overrides?: AppOverrides): Promise<number> {
+  const run: CliRun = { io, notices: { warnings: [], notes: [] }, exitCode: 0, ...(overrides ? { overrides } : {}) };
   // `jit --version --verbose` answers "which @azure/identity is in this?" without unpacking anything.
   const own = outputFlagsFromArgv(argv);
   if (own.verbose && argv.every((arg) => arg.startsWith('-')) && argv.some((arg) => arg === '--version' || arg === '-V')) {

@@ -1,11 +1,11 @@
-/** Settings for one invocation: flags over environment over config file over defaults (SPEC §9). */
+/** Settings for one invocation: flags over environment over config file over defaults (docs/configuration.md). */
 import { configDir } from '../config/paths.js';
 import { openConfig, type ResolvedSettings, resolveSettings } from '../config/store.js';
 import type { GlobalFlags } from './global-flags.js';
-import type { CliRun } from './run.js';
+import type { Io } from './io.js';
 
-export async function loadSettings(run: CliRun, flags: GlobalFlags): Promise<ResolvedSettings> {
-  const config = await openConfig(configDir(run.io.env));
+export async function loadSettings(io: Io, flags: GlobalFlags): Promise<ResolvedSettings> {
+  const config = await openConfig(configDir(io.env));
   return resolveSettings({
     flags: {
       cloud: flags.cloud,
@@ -15,7 +15,7 @@ export async function loadSettings(run: CliRun, flags: GlobalFlags): Promise<Res
       profile: flags.profile,
       'azure-cloud': flags.azureCloud,
     },
-    env: run.io.env,
+    env: io.env,
     config: config.list(),
   });
 }

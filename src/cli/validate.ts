@@ -17,7 +17,7 @@ export function durationFlag(value: string | undefined, flag: string): number | 
   return value === undefined ? undefined : parseDuration(value, flag);
 }
 
-/** `any` is the explicit spelling of 0.0.0.0/0 (SPEC §7: only when the policy allows it). */
+/** `any` is the explicit spelling of 0.0.0.0/0 (docs/ip-detection.md: only when the policy allows it). */
 export function sourceFlag(value: string | undefined, flag = '--source'): Prefix | undefined {
   if (value === undefined) return undefined;
   return parsePrefix(value.trim().toLowerCase() === 'any' ? '0.0.0.0/0' : value, flag);

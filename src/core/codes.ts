@@ -124,10 +124,14 @@ export const CODES = {
   JIT_REAP_FAILED: warning('An overdue grant of yours could not be revoked before the command; a scheduler keeps trying.'),
   JIT_REAP_UNFINISHED: warning('Revoking an overdue grant took longer than the reaper\'s budget; a scheduler finishes it.'),
   JIT_REAP_UNCHECKED: warning('The ledger could not be checked for overdue grants before the command.'),
+  JIT_INTERRUPT_HELD: warning('Ctrl-C arrived while the grant was being recorded: jit finishes that first (a second Ctrl-C exits at once).'),
+  JIT_INTERRUPTED_AFTER_WRITE: warning('The command was interrupted after the grant was written: it stays open until its expiry, when the scheduler closes it.'),
+  JIT_AZURE_ROLLED_BACK: warning('A write failed part-way; the rules already written were removed again.'),
 
   // ---- notes: on stderr, and in `notes` of the --json document -------------------------------
   JIT_NOTE: note('A note not yet given a code of its own.'),
   JIT_GRANT_REAPED: note('An overdue grant of yours was revoked before the command ran.'),
+  JIT_CI_SCHEDULER_ENDS: note('In CI the background scheduler ends with the job: a grant that outlives it is removed by a `jit sweep` run elsewhere.'),
   JIT_PLAN_NOTE: note('A remark of the cloud\'s change report: a rule left as it is, already gone or not restorable.'),
 } as const satisfies Record<string, Entry>;
 

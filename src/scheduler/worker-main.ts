@@ -5,14 +5,12 @@
  * config directory, and the next `jit request` knows at once when it has died.
  */
 import { watch } from 'node:fs';
-import { loadProvider } from '../clouds/registry.js';
 import { ensureConfigDir } from '../config/paths.js';
-import { closeRecordedInCloud, isOpen, isRequester, recordOf } from '../core/lifecycle.js';
+import { isOpen, isRequester, recordOf } from '../core/lifecycle.js';
 import type { GrantRecord } from '../core/ports.js';
-import { openLedger } from './ledger.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { schedulerPaths } from './paths.js';
-import { providerCache } from './providers.js';
+import { ledgerServices } from './services.js';
 import { runScheduler } from './worker.js';
 
 const dir = process.argv[2];
@@ -22,7 +20,7 @@ if (!dir) {
 }
 const paths = schedulerPaths(dir);
 const log = (line: string) => process.stdout.write(`${new Date().toISOString()} [${process.pid}] ${line}\n`);
-const providerFor = providerCache(loadProvider, process.env);
+const { ledger, clock, close, providerFor } = ledgerServices(dir, process.env);
 
 /** This user's grants in the cloud's metadata, in the clouds and scopes of the grants known. */
 async function cloudGrantsOfMine(known: GrantRecord[]): Promise<GrantRecord[]> {
@@ -31,7 +29,7 @@ async function cloudGrantsOfMine(known: GrantRecord[]): Promise<GrantRecord[]> {
   for (const sample of scopes.values()) {
     const provider = await providerFor(sample);
     const me = await provider.whoami();
-    const now = new Date().toISOString();
+    const now = clock.now().toISOString();
     for (const g of await provider.listGrants()) {
       if (isRequester(g.requester, me)) found.push(recordOf(g, sample.cloud, now));
     }
@@ -44,7 +42,6 @@ async function main(): Promise<void> {
   let lock: HeldLock | undefined = await acquireLock(paths.pid);
   if (!lock) return; // another scheduler runs
   log('started');
-  const ledger = openLedger(dir!);
   let wake: () => void = () => {};
   // Other jit processes replace grants.json by rename: any change in the directory wakes the loop.
   const watcher = watch(dir!, (_event, file) => {
@@ -52,8 +49,8 @@ async function main(): Promise<void> {
   });
   const deps = {
     ledger,
-    clock: { now: () => new Date() },
-    close: async (grant: GrantRecord) => closeRecordedInCloud(await providerFor(grant), grant),
+    clock,
+    close,
     sleep: (ms: number) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);

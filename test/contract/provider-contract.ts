@@ -1,8 +1,8 @@
 /**
  * The provider contract (STYLE: one contract suite for providers): the behaviour the core relies on,
- * asserted the same way against every CloudProvider, in-process, with the real SDKs against each
- * cloud's emulator. Cloud-specific behaviour (priorities, security-group records) is tested in
- * test/integration/<cloud>.
+ * asserted the same way against every CloudProvider, in-process: the real providers with the real
+ * SDKs against each cloud's emulator, and MemoryProvider, the fake the use-case and CLI tests run
+ * on. Cloud-specific behaviour (priorities, security-group records) is tested in test/integration/<cloud>.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePortSpec } from '../../src/core/port-spec.js';

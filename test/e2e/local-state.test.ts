@@ -1,6 +1,7 @@
 /**
- * Local state and environment through the built bin/jit.js: a config file that is not an object,
- * malformed endpoint variables, and a config directory other users can write to or own. Each is a
+ * Local state and environment, in-process through main() with the real providers (a subprocess
+ * would add nothing here): a config file that is not an object, malformed endpoint variables, and
+ * a config directory other users can write to or own. Each is a
  * usage error (exit 2) naming the file, variable or directory and the fix, and none of them lets
  * jit reach a cloud: a loopback server stands where the cloud would be and counts what it gets.
  */
@@ -9,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, runBin, tempConfigDir } from '../support/cli.js';
+import { baseEnv, runCli, tempConfigDir } from '../support/cli.js';
 
 const config = tempConfigDir();
 afterAll(config.cleanup);
@@ -50,7 +51,7 @@ describe('config.json whose top level is not an object', () => {
     const dir = freshDir(`corrupt-${what.replace(/\W/g, '')}`);
     const file = path.join(dir, 'config.json');
     writeFileSync(file, content);
-    const result = await runBin(['config', 'set', 'region', 'eu-west-1', '--json'], { env: baseEnv(dir) });
+    const result = await runCli(['config', 'set', 'region', 'eu-west-1', '--json'], { env: baseEnv(dir) });
     expect(result.code).toBe(2);
     expect(JSON.parse(result.stdout)).toMatchObject({
       error: { code: 'JIT_CONFIG_CORRUPT', message: `The config file ${file} holds ${what}, not an object of settings.` },
@@ -69,7 +70,7 @@ describe('endpoint variables are checked before any cloud call', () => {
     hits = 0;
     // Every other endpoint points at the counting server: a call that got through would show there.
     const env = { ...baseEnv(config.dir), ...AWS, AWS_ENDPOINT_URL: endpoint, [name]: value };
-    const result = await runBin(argv, { env });
+    const result = await runCli(argv, { env });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(new RegExp(`^error: ${message.source}`));
     expect(result.stderr).toMatch(new RegExp(`^hint: Give the endpoint as a URL, e\\.g\\. https://\\S+, or unset ${name}\\.$`, 'm'));
@@ -83,20 +84,20 @@ describe('a config directory others can write to or own is refused', () => {
     chmodSync(dir, 0o777);
     const env = { ...baseEnv(dir), ...AWS, AWS_ENDPOINT_URL: endpoint };
     hits = 0;
-    const refused = await runBin(['status', INSTANCE, '--cloud', 'aws'], { env });
+    const refused = await runCli(['status', INSTANCE, '--cloud', 'aws'], { env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`error: The config directory ${dir} is writable by its group and other users (mode 0777)`);
     expect(refused.stderr).toContain(`hint: Run \`chmod 700 ${dir}\` and try again.`);
     expect(hits).toBe(0);
 
-    const json = await runBin(['config', 'set', 'region', 'eu-west-1', '--json'], { env });
+    const json = await runCli(['config', 'set', 'region', 'eu-west-1', '--json'], { env });
     expect(json.code).toBe(2);
     expect(JSON.parse(json.stdout)).toMatchObject({ error: { code: 'JIT_CONFIG_DIR_UNSAFE' } });
     expect(() => statSync(path.join(dir, 'config.json'))).toThrow();
     expect(statSync(dir).mode & 0o777).toBe(0o777);
 
     chmodSync(dir, 0o700);
-    const fixed = await runBin(['config', 'set', 'region', 'eu-west-1'], { env });
+    const fixed = await runCli(['config', 'set', 'region', 'eu-west-1'], { env });
     expect(fixed.code, fixed.stderr).toBe(0);
   });
 
@@ -105,7 +106,7 @@ describe('a config directory others can write to or own is refused', () => {
   it.skipIf(process.getuid?.() !== 0)('a directory owned by another user: exit 2 naming its owner', async () => {
     const dir = freshDir('theirs');
     chownSync(dir, 4242, 4242);
-    const result = await runBin(['config', 'list'], { env: baseEnv(dir) });
+    const result = await runCli(['config', 'list'], { env: baseEnv(dir) });
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`error: The config directory ${dir} belongs to uid 4242, not to you (uid 0)`);
   });

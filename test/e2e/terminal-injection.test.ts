@@ -1,6 +1,7 @@
 /**
- * Cloud strings with terminal escape sequences, through the built bin/jit.js against the ARM
- * emulator and moto: a policy tag, a rule description (its requester) and an EC2 Name tag holding
+ * Cloud strings with terminal escape sequences, through the CLI in-process (main with captured
+ * streams: the bytes it writes are what a terminal would get) with the real providers against the
+ * ARM emulator and moto: a policy tag, a rule description (its requester) and an EC2 Name tag holding
  * a window-title sequence, a colour sequence, a CR/LF with a forged line, an 8-bit CSI and a bidi
  * override. The raw bytes jit writes must hold none of them and no line starting with the forged
  * text, while the escaped text stays visible (so the test cannot pass because nothing was shown)
@@ -10,10 +11,12 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import { CreateTagsCommand } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAwsClients } from '../../src/clouds/aws/index.js';
-import { armSubprocessEnv, type ArmEmulator, DEFAULT_SUBSCRIPTION_ID, seedLinuxVm, startArmEmulator } from '../emulators/arm/server.js';
+import type { AppOverrides } from '../../src/cli/run.js';
+import { DEFAULT_SUBSCRIPTION_ID, seedLinuxVm } from '../emulators/arm/server.js';
 import { type Moto, startMoto } from '../emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../integration/aws/support.js';
-import { baseEnv, runBin, tempConfigDir } from '../support/cli.js';
+import { type Harness, startHarness } from '../integration/azure/support.js';
+import { baseEnv, runCli, tempConfigDir } from '../support/cli.js';
 
 const TITLE = '\u001b]0;pwned\u0007';
 const RED = '\u001b[31m';
@@ -39,13 +42,17 @@ const config = tempConfigDir();
 afterAll(config.cleanup);
 
 describe('Azure: hostile policy tag and rule description', () => {
-  let emu: ArmEmulator;
+  let harness: Harness;
   let env: Record<string, string>;
+  // The Azure provider as jit builds it, against the emulator (its TLS certificate trusted in-process).
+  const app: AppOverrides = { loadProvider: (_cloud, ctx) => harness.provider(ctx.settings) };
+  const jit = (argv: string[], options: { env: Record<string, string> }) => runCli(argv, { ...options, app });
 
   beforeAll(async () => {
-    emu = await startArmEmulator();
+    harness = await startHarness();
+    const { emu } = harness;
     // The subscription given: one `az` call fewer per command.
-    env = { ...baseEnv(config.dir), ...armSubprocessEnv(emu), JIT_CLOUD: 'azure', AZURE_SUBSCRIPTION_ID: DEFAULT_SUBSCRIPTION_ID };
+    env = { ...baseEnv(config.dir), JIT_CLOUD: 'azure', AZURE_SUBSCRIPTION_ID: DEFAULT_SUBSCRIPTION_ID };
     seedLinuxVm(emu, {
       vmName: 'vmtag',
       resourceGroup: 'rg-tag',
@@ -75,22 +82,22 @@ describe('Azure: hostile policy tag and rule description', () => {
     });
   });
   afterAll(async () => {
-    await emu?.close();
+    await harness?.close();
   });
 
   it('a corrupt policy tag is quoted escaped in the error, on one line', async () => {
-    const result = await runBin(['status', 'vmtag'], { env });
+    const result = await jit(['status', 'vmtag'], { env });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toMatch(/^error: The VM's jit-access tag "v1;p=22\/tcp\\x1b\]0;pwned\\x07\\x1b\[31m\\r\\nforged line;d=3h" is not a jit policy/);
     expectHarmless(result.stderr, '\\x1b]0;pwned\\x07');
     expect(result.stdout).toBe('');
 
-    const coloured = await runBin(['status', 'vmtag'], { env: { ...env, FORCE_COLOR: '1' } });
+    const coloured = await jit(['status', 'vmtag'], { env: { ...env, FORCE_COLOR: '1' } });
     expectOnlyChalkColours(coloured.stderr, '\\x1b]0;pwned\\x07');
   });
 
   it('--json stays JSON: the same value, every control character written as a \\u escape', async () => {
-    const result = await runBin(['status', 'vmrule', '--json'], { env });
+    const result = await jit(['status', 'vmrule', '--json'], { env });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).not.toMatch(CONTROL);
     const grants = (JSON.parse(result.stdout) as { grants: { grantId: string; requester: string }[] }).grants;
@@ -100,13 +107,13 @@ describe('Azure: hostile policy tag and rule description', () => {
   });
 
   it('status vmrule prints the requester as harmless text', async () => {
-    const result = await runBin(['status', 'vmrule'], { env });
+    const result = await jit(['status', 'vmrule'], { env });
     expect(result.code, result.stderr).toBe(0);
     expectHarmless(result.stdout, 'by \\x1b]0;pwned\\x07\\x1b[31mmallory\\x9b2J\\u202eevil');
   });
 
   it('status of every grant in scope, coloured: chalk\'s colours work, the requester\'s do not', async () => {
-    const result = await runBin(['status'], { env: { ...env, FORCE_COLOR: '1' } });
+    const result = await jit(['status'], { env: { ...env, FORCE_COLOR: '1' } });
     expect(result.code, result.stderr).toBe(0);
     expectOnlyChalkColours(result.stdout, 'by \\x1b]0;pwned\\x07\\x1b[31mmallory\\x9b2J\\u202eevil');
   });
@@ -135,9 +142,10 @@ describe('AWS: hostile Name and policy tags', () => {
   afterAll(async () => {
     await moto?.stop();
   });
+  const jit = runCli;
 
   it('status <instance> shows the Name escaped on its heading line', async () => {
-    const result = await runBin(['status', named], { env });
+    const result = await jit(['status', named], { env });
     expect(result.code, result.stderr).toBe(0);
     // EC2 answers in XML, whose parsers turn CR LF into LF: the forged line arrives after a bare LF.
     expectHarmless(result.stdout, 'web\\x1b]0;pwned\\x07\\x1b[31m\\nforged line');
@@ -145,13 +153,13 @@ describe('AWS: hostile Name and policy tags', () => {
   });
 
   it('scan lists the exposed instance by its escaped Name', async () => {
-    const result = await runBin(['scan'], { env: { ...env, FORCE_COLOR: '1' } });
+    const result = await jit(['scan'], { env: { ...env, FORCE_COLOR: '1' } });
     expect(result.code, result.stderr).toBe(0);
     expectOnlyChalkColours(result.stdout, 'web\\x1b]0;pwned\\x07\\x1b[31m\\nforged line');
   });
 
   it('a corrupt policy tag is quoted escaped in the error', async () => {
-    const result = await runBin(['status', corrupt], { env });
+    const result = await jit(['status', corrupt], { env });
     expect(result.code, result.stderr).toBe(1);
     expectHarmless(result.stderr, 'd=3h\\x1b]0;pwned\\x07\\nforged line');
     expect(result.stderr).toMatch(/^error: The VM's jit-access tag ".*" is not a jit policy/);

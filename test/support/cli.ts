@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
+import type { AppOverrides } from '../../src/cli/run.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin', 'jit.js');
@@ -36,7 +37,14 @@ export function baseEnv(configDir: string, extra: Record<string, string> = {}): 
 
 export async function runCli(
   argv: string[],
-  options: { env: Record<string, string>; stdinTTY?: boolean; stdoutTTY?: boolean; stderrTTY?: boolean },
+  options: {
+    env: Record<string, string>;
+    stdinTTY?: boolean;
+    stdoutTTY?: boolean;
+    stderrTTY?: boolean;
+    /** What the composition root uses instead of the real cloud, clock, scheduler … (cli/run.ts). */
+    app?: AppOverrides;
+  },
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -48,7 +56,7 @@ export async function runCli(
     stderr: stream((s) => (stderr += s), options.stderrTTY),
     stdin: { isTTY: options.stdinTTY ?? false },
     env: options.env,
-  });
+  }, options.app);
   return { code, stdout, stderr };
 }
 

@@ -1,21 +1,26 @@
 /**
- * An in-memory CloudProvider for the core use cases' unit tests: one firewall per VM, rules kept as
- * data, every write logged. It implements the contract honestly (dry runs write nothing, closing a
- * grant removes exactly its rules) so the use cases can be tested without a cloud; the real
+ * An in-memory CloudProvider for the use cases' unit tests and the in-process CLI tests: one
+ * firewall per VM, rules kept as data, every write logged. It is held to the same provider contract
+ * as the real providers (test/contract/memory.contract.test.ts): dry runs write nothing, closing a
+ * grant removes exactly its rules, a second provider over the same `MemoryCloud` sees what the first
+ * wrote ("another machine"), and the lock-down is evaluated against the VM's own rules. The real
  * providers are tested against moto and the ARM emulator with the real SDKs.
  */
+import { MANAGEMENT_PORTS, type Policy, type PortRange } from '../../src/core/model.js';
 import { encodePolicy } from '../../src/core/policy.js';
 import type {
   ChangeReport,
   CloudGrant,
   CloudProvider,
   GrantSpec,
+  PortExposure,
   RoleDocuments,
+  ScanFinding,
   TargetInfo,
   TargetStatus,
 } from '../../src/core/ports.js';
-import type { Policy } from '../../src/core/model.js';
 
+/** A jit allow rule: one per grant, named `rule-<grantId>`. */
 export interface MemoryRule {
   grantId: string;
   target: string;
@@ -25,15 +30,50 @@ export interface MemoryRule {
   requester: string;
 }
 
-export class MemoryProvider implements CloudProvider {
-  readonly cloud = 'azure' as const;
+/** A rule the VM's owner made: jit never writes one, and disable leaves them as they were. */
+export interface UserRule {
+  name: string;
+  target: string;
+  port: number;
+  source: string;
+}
+
+const INTERNET = new Set(['0.0.0.0/0', '::/0', '*', 'Internet', 'Any']);
+const ruleRef = (grantId: string) => `rule-${grantId}`;
+const covers = (range: PortRange, port: number) => range.from <= port && port <= range.to;
+
+/** The cloud's state, shared by every provider built over it. */
+export class MemoryCloud {
   readonly targets = new Map<string, TargetInfo>();
   readonly rules: MemoryRule[] = [];
+  readonly userRules: UserRule[] = [];
   readonly writes: string[] = [];
-  lockedDown = new Set<string>();
+  readonly lockedDown = new Set<string>();
+}
+
+export class MemoryProvider implements CloudProvider {
+  readonly cloud = 'azure' as const;
   identity = 'alice@example.com';
   /** Called before each write; a test can make it throw to simulate a cloud failure. */
   beforeWrite: (what: string) => void = () => {};
+
+  constructor(readonly state: MemoryCloud = new MemoryCloud()) {}
+
+  get targets(): Map<string, TargetInfo> {
+    return this.state.targets;
+  }
+
+  get rules(): MemoryRule[] {
+    return this.state.rules;
+  }
+
+  get writes(): string[] {
+    return this.state.writes;
+  }
+
+  get lockedDown(): Set<string> {
+    return this.state.lockedDown;
+  }
 
   addVm(name: string, policy?: Policy, state = 'VM running'): TargetInfo {
     const target: TargetInfo = {
@@ -47,12 +87,24 @@ export class MemoryProvider implements CloudProvider {
       state,
     };
     this.targets.set(name, target);
-    return target;
+    if (policy) this.lockedDown.add(name);
+    return { ...target };
+  }
+
+  /** The owner's rule letting the internet reach `port` (what `scan` finds and the lock-down must beat). */
+  openToInternet(vm: string, port: number): void {
+    this.state.userRules.push({ name: `allow-${port}-internet`, target: vm, port, source: '0.0.0.0/0' });
   }
 
   private write(what: string): void {
     this.beforeWrite(what);
     this.writes.push(what);
+  }
+
+  private stored(target: TargetInfo): TargetInfo {
+    const stored = this.targets.get(target.name);
+    if (!stored) throw new Error(`no VM ${target.name}`);
+    return stored;
   }
 
   private grantOf(rule: MemoryRule): CloudGrant {
@@ -65,7 +117,7 @@ export class MemoryProvider implements CloudProvider {
       ports: rule.ports,
       expiresAt: rule.expiresAt,
       requester: rule.requester,
-      rules: [`rule-${rule.grantId}`],
+      rules: [ruleRef(rule.grantId)],
     };
   }
 
@@ -73,17 +125,21 @@ export class MemoryProvider implements CloudProvider {
     return this.identity;
   }
 
+  /** A copy, as a cloud's answer is: what the caller holds does not change under it. */
   async resolveTarget(ref: string): Promise<TargetInfo> {
     const target = this.targets.get(ref) ?? [...this.targets.values()].find((t) => t.id === ref);
     if (!target) throw new Error(`no VM ${ref}`);
-    return target;
+    return { ...target };
   }
 
   async enable(target: TargetInfo, policy: Policy, options: { dryRun: boolean }): Promise<ChangeReport> {
-    const changes = [{ op: 'set-tag' as const, on: target.name, summary: `jit-access=${encodePolicy(policy)}` }];
+    const changes = [
+      { op: 'add-rule' as const, on: target.name, summary: `deny ${policy.ports.map((p) => p.from).join(',')} from the internet` },
+      { op: 'set-tag' as const, on: target.name, summary: `jit-access=${encodePolicy(policy)}` },
+    ];
     if (!options.dryRun) {
       this.write(`enable ${target.name}`);
-      target.policyTag = encodePolicy(policy);
+      this.stored(target).policyTag = encodePolicy(policy);
       this.lockedDown.add(target.name);
     }
     return { changes, applied: !options.dryRun, notes: [] };
@@ -92,7 +148,7 @@ export class MemoryProvider implements CloudProvider {
   async disable(target: TargetInfo, options: { dryRun: boolean }): Promise<ChangeReport> {
     if (!options.dryRun) {
       this.write(`disable ${target.name}`);
-      target.policyTag = undefined;
+      this.stored(target).policyTag = undefined;
       this.lockedDown.delete(target.name);
     }
     return { changes: [{ op: 'remove-tag', on: target.name, summary: 'jit-access' }], applied: !options.dryRun, notes: [] };
@@ -115,14 +171,18 @@ export class MemoryProvider implements CloudProvider {
         requester: grant.requester,
       });
     }
-    return { ...report, rules: [`rule-${grant.id}`] };
+    return { ...report, rules: [ruleRef(grant.id)] };
   }
 
+  /** Removes the rules the grant names (as the ledger recorded them) and any the cloud tags with its id. */
   async closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport> {
     if (!options.dryRun) {
       this.write(`remove-rule ${grant.grantId}`);
-      const i = this.rules.findIndex((r) => r.grantId === grant.grantId);
-      if (i !== -1) this.rules.splice(i, 1);
+      const named = new Set(grant.rules);
+      for (let i = this.rules.length - 1; i >= 0; i--) {
+        const rule = this.rules[i]!;
+        if (rule.grantId === grant.grantId || named.has(ruleRef(rule.grantId))) this.rules.splice(i, 1);
+      }
     }
     return { changes: [{ op: 'remove-rule', on: grant.target.name, summary: grant.grantId }], applied: !options.dryRun, notes: [] };
   }
@@ -131,12 +191,41 @@ export class MemoryProvider implements CloudProvider {
     return this.rules.filter((r) => !target || r.target === target.name).map((r) => this.grantOf(r));
   }
 
-  async status(target: TargetInfo, _policy: Policy | undefined, _grantSources: string[]): Promise<TargetStatus> {
-    return { target, exposure: [], lockedDown: this.lockedDown.has(target.name) };
+  /** The internet reaches a port through an owner's rule unless the lock-down denies it first. */
+  private exposure(vm: string, port: PortRange, grantSources: string[]): PortExposure {
+    const lockedDown = this.lockedDown.has(vm);
+    const admitting = [
+      ...this.state.userRules
+        .filter((r) => r.target === vm && covers(port, r.port) && INTERNET.has(r.source) && !lockedDown)
+        .map((r) => r.name),
+      ...this.rules
+        .filter((r) => r.target === vm && INTERNET.has(r.source) && !grantSources.includes(r.source))
+        .filter((r) => r.ports.some((p) => p.from <= port.to && port.from <= p.to))
+        .map((r) => ruleRef(r.grantId)),
+    ];
+    return admitting.length > 0
+      ? { port, verdict: 'exposed', rules: admitting, reason: 'a rule admits the internet' }
+      : { port, verdict: 'locked', rules: [], reason: lockedDown ? 'denied by the jit lock-down' : 'no rule admits the internet' };
   }
 
-  async scan() {
-    return [];
+  async status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus> {
+    const ports = policy?.ports ?? MANAGEMENT_PORTS.map((port) => ({ from: port, to: port, protocol: 'tcp' as const }));
+    return {
+      target,
+      exposure: ports.map((port) => this.exposure(target.name, port, grantSources)),
+      lockedDown: this.lockedDown.has(target.name),
+    };
+  }
+
+  async scan(): Promise<ScanFinding[]> {
+    return [...this.targets.values()].flatMap((target) => {
+      const open = MANAGEMENT_PORTS.map((port) => ({
+        port,
+        rules: this.exposure(target.name, { from: port, to: port, protocol: 'tcp' }, []).rules,
+      })).filter((o) => o.rules.length > 0);
+      if (open.length === 0) return [];
+      return [{ target: { id: target.id, name: target.name }, open, managed: target.policyTag !== undefined }];
+    });
   }
 
   role(): RoleDocuments {

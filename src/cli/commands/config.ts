@@ -1,10 +1,10 @@
-/** `jit config get|set|list|unset`: user defaults, validated on the way in (SPEC §9). */
+/** `jit config get|set|list|unset`: user defaults, validated on the way in (docs/configuration.md). */
 import { Command } from 'commander';
 import { CONFIG_KEYS } from '../../config/keys.js';
 import { withExamples } from '../command-kit.js';
 import type { CliRun } from '../run.js';
 
-const actions = () => import('./config-actions.js');
+const actions = () => import('./config-run.js');
 const keys = CONFIG_KEYS.join(' | ');
 
 export function configCommand(run: CliRun): Command {

@@ -11,7 +11,9 @@ import type { Policy } from '../../core/model.js';
 import { formatPortRanges } from '../../core/port-spec.js';
 import { printable as p } from '../../core/printable.js';
 import type { ChangeReport, RuleChange, ScanFinding } from '../../core/ports.js';
+import type { ClosedGrant } from '../../core/lifecycle.js';
 import type { GrantView, TargetStatusView } from '../../core/use-cases/status.js';
+import type { SweepResult } from '../../core/use-cases/sweep.js';
 
 const OP_MARK: Record<RuleChange['op'], string> = {
   'add-rule': '+',
@@ -51,7 +53,7 @@ function policyText(policy: Policy): string {
   return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
 }
 
-export function grantLine(c: ChalkInstance, g: GrantView): string {
+function grantLine(c: ChalkInstance, g: GrantView): string {
   const left = g.secondsLeft > 0 ? `${formatDuration(g.secondsLeft)} left` : c.red(`overdue by ${formatDuration(-g.secondsLeft)}`);
   const line = `  ${c.bold(p(g.grantId))}  ${formatPortRanges(g.ports)}  from ${p(g.source)}  by ${p(g.requester)}  until ${utc(p(g.expiresAt))}  (${left})`;
   return g.problem ? `${line}\n    ${c.red('NOT TRUSTED:')} ${p(g.problem)}` : line;
@@ -90,4 +92,36 @@ export function scanText(c: ChalkInstance, findings: ScanFinding[]): string {
       return `${c.red('OPEN')}  ${c.bold(p(f.target.name))}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
     })
     .join('\n');
+}
+
+/**
+ * One report for a command that closed grants before its own change (disable, revoke): every
+ * change in order; whether it applied and its notes are those of the last step.
+ */
+export function mergeReports(closed: ChangeReport[], last: ChangeReport): ChangeReport {
+  return { changes: [...closed.flatMap((r) => r.changes), ...last.changes], applied: last.applied, notes: last.notes };
+}
+
+/** `jit status` without a VM: every grant in scope under its VM's name. */
+export function scopeStatusText(c: ChalkInstance, grants: GrantView[]): string {
+  if (grants.length === 0) return c.dim('No active jit grants in scope.');
+  return grants.map((g) => `${c.bold(p(g.target.name))}\n${grantLine(c, g)}`).join('\n');
+}
+
+export function revokeText(c: ChalkInstance, closed: ClosedGrant[], report: ChangeReport): string {
+  if (closed.length === 0) return c.dim('No matching grant.');
+  const ids = closed.map((g) => c.bold(p(g.grant.grantId))).join(', ');
+  return `${dryRunHeading(c, report, `Revoked ${ids}:`)}\n${changesText(c, report)}`;
+}
+
+export function sweepText(c: ChalkInstance, result: SweepResult, dryRun: boolean): string {
+  const verb = dryRun ? 'Would remove' : 'Removed';
+  const lines = [`${verb} ${result.removed.length} expired grant(s); ${result.kept.length} unexpired left alone.`];
+  for (const r of result.removed) {
+    lines.push(`  - ${p(r.grant.grantId)} on ${p(r.grant.target.name)} (expired ${utc(p(r.grant.expiresAt))})`);
+  }
+  for (const f of result.failed) {
+    lines.push(c.red(`  ! ${p(f.grant.grantId)} on ${p(f.grant.target.name)}: ${p(f.error)}`));
+  }
+  return lines.join('\n');
 }

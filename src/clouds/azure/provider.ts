@@ -343,7 +343,7 @@ export class AzureProvider implements CloudProvider {
         details: { notRolledBack: failed },
       });
     }
-    this.progress.warn('Rolled back the rules already written; the network security groups are as they were.');
+    this.progress.warn('Rolled back the rules already written; the network security groups are as they were.', 'JIT_AZURE_ROLLED_BACK');
     throw cause;
   }
 

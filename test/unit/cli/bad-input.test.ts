@@ -1,13 +1,19 @@
 /**
- * docs/cli.md, "Exit codes": a bad input exits 2 with a message naming the flag and the accepted
- * form, no stack trace, and never reaches a cloud provider (JIT_PROVIDER_UNAVAILABLE would mean it
- * got that far).
+ * A bad input exits 2 with a message naming the flag and the accepted form, no stack trace, and
+ * never reaches the cloud (docs/cli.md, "Exit codes"): MemoryProvider stands in for it, and neither it nor the
+ * ledger nor the scheduler sees anything.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseEnv, runCli, tempConfigDir } from '../../support/cli.js';
+import { baseEnv, runCli } from '../../support/cli.js';
+import { cliWorld } from '../../support/cli-world.js';
+import { SSH_POLICY } from '../../support/provider-fixtures.js';
 
-const { dir, cleanup } = tempConfigDir();
-afterAll(cleanup);
+// No default cloud: a VM name alone leaves the cloud unknown.
+const world = cliWorld({ env: {} });
+const { dir } = world;
+afterAll(() => world.cleanup());
+// An enabled vm01: an input that slipped through would open or change something there.
+world.provider.addVm('vm01', SSH_POLICY);
 
 const az = ['--cloud', 'azure'];
 
@@ -94,18 +100,21 @@ describe('bad input exits 2 before any cloud call', () => {
   });
 
   it.each(table)('jit %j', async (argv, message, code) => {
-    const result = await runCli(argv, { env: baseEnv(dir) });
+    const result = await world.jit(argv);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).toMatch(/^error: /);
     expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(result.stdout).toBe('');
-    const json = await runCli([...argv, '--json'], { env: baseEnv(dir) });
+    const json = await world.jit([...argv, '--json']);
     expect(json.code).toBe(2);
-    expect(JSON.parse(json.stdout)).toMatchObject({
+    expect(json.json).toMatchObject({
       error: { code, message: expect.stringMatching(message) },
     });
     expect(json.stderr).toBe('');
+    expect(world.provider.writes).toEqual([]);
+    expect(world.ensured).toBe(0);
+    expect(await world.ledger()).toEqual([]);
   });
 
   it('reports an invalid environment variable by its name', async () => {

@@ -1,4 +1,7 @@
-/** In-process tests of the commands that work without a cloud provider: config, completion, ip. */
+/**
+ * In-process tests of the commands that work without a cloud provider (config, completion, ip), and
+ * of every command's help.
+ */
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, COMMANDS, runCli, tempConfigDir } from '../../support/cli.js';
@@ -122,5 +125,33 @@ describe('jit ip', () => {
       warnings: [],
       notes: [],
     });
+  });
+});
+
+describe('help', () => {
+  it.each(COMMANDS)('`jit %s --help` shows an example, exit 0', async (command) => {
+    const result = await runCli([command, '--help'], { env: baseEnv(dir) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: jit ${command} `));
+    expect(result.stdout).toMatch(/Examples?:\n {2}\$ /);
+  });
+});
+
+describe('jit ip against services that fail', () => {
+  const local = new LocalHttp();
+  afterAll(() => local.closeAll());
+
+  it('fails with JIT_IP_NOT_DETECTED (exit 1), naming what each service said', async () => {
+    const urls = [
+      await local.serve((_q, s) => s.writeHead(500).end()),
+      await local.serve((_q, s) => s.end('<html>hello</html>')),
+      await local.serve((_q, s) => s.end('10.0.0.1')),
+    ];
+    const result = await runCli(['ip'], { env: baseEnv(dir, { JIT_IP_URLS: urls.join(',') }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: /);
+    expect(result.stderr).toMatch(/HTTP 500/);
+    expect(result.stderr).toMatch(/10\.0\.0\.1 \(private\)/);
+    expect(result.stderr).toMatch(/hint: Pass --source/);
   });
 });

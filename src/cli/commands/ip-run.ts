@@ -1,10 +1,12 @@
-/** What `jit ip` does: the public address(es) a request would grant, and which services agreed (SPEC §7). */
+/**
+ * What `jit ip` does: the public address(es) a request would grant, and which services agreed
+ * (docs/ip-detection.md).
+ */
 import type { Command } from 'commander';
 import type { DetectedAddress, IpDetection } from '../../core/ports.js';
 import type { Prefix } from '../../core/prefix.js';
-import { commandScope } from '../action-kit.js';
+import { appContext } from '../app-context.js';
 import type { CliRun } from '../run.js';
-import { loadSettings } from '../settings.js';
 import { sourceFlag } from '../validate.js';
 
 interface FamilyResult {
@@ -56,20 +58,19 @@ function fromDetection(detection: IpDetection): IpResult {
 }
 
 export async function ip(run: CliRun, options: { source?: string }, command: Command): Promise<void> {
-  const { flags, out } = commandScope(run, command);
+  const ctx = appContext(run, command);
+  const { out } = ctx;
   const given = sourceFlag(options.source);
   if (given) {
     out.result(fromFlag(given), (c) => `IPv${given.family}  ${c.bold(given.cidr)}  (given with --source)`);
     return;
   }
-  const settings = await loadSettings(run, flags);
-  const { createIpDetector, describeDetectedAddress, detectionWarnings, requireDetectedAddress } =
-    await import('../../ip/index.js');
+  const { describeDetectedAddress, detectionWarnings, requireDetectedAddress } = await import('../../ip/index.js');
   const progress = await out.progress();
   let detection;
   try {
     progress.step('Asking the IP services…');
-    detection = await createIpDetector({ urls: settings['ip.services'].value.split(',') }).detect();
+    detection = await (await ctx.ipDetector()).detect();
   } finally {
     progress.stop();
   }

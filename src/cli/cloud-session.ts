@@ -1,0 +1,95 @@
+/**
+ * Which cloud a command acts on, and the use cases' dependencies for it, taken from the app context:
+ * the target's form, --cloud, the environment or the config name the cloud (docs/cli.md); commands
+ * without a target need it named. A spinner runs while the body does, and stops whatever happens.
+ */
+import type { ResolvedSettings } from '../config/store.js';
+import { parseDuration } from '../core/duration.js';
+import { UserError } from '../core/errors.js';
+import type { OpenGrantInput } from '../core/lifecycle.js';
+import type { CloudName, PortRange } from '../core/model.js';
+import type { Progress, Shield, TargetInfo } from '../core/ports.js';
+import type { Prefix } from '../core/prefix.js';
+import { parseTarget } from '../core/target.js';
+import type { RequestDeps, UseCaseDeps } from '../core/use-cases/deps.js';
+import type { AppContext } from './app-context.js';
+import type { Output } from './output.js';
+import { requireTarget } from './prompts.js';
+
+export interface CloudSession {
+  ctx: AppContext;
+  out: Output;
+  deps: UseCaseDeps;
+  settings: ResolvedSettings;
+  progress: Progress & { stop(): void };
+}
+
+async function withCloud<T>(
+  ctx: AppContext,
+  settings: ResolvedSettings,
+  cloud: CloudName,
+  body: (session: CloudSession) => Promise<T>,
+): Promise<T> {
+  const progress = await ctx.out.progress();
+  try {
+    const provider = await ctx.provider(cloud, progress);
+    const deps: UseCaseDeps = { provider, ledger: ctx.ledger, clock: ctx.clock, progress };
+    return await body({ ctx, out: ctx.out, deps, settings, progress });
+  } finally {
+    progress.stop();
+  }
+}
+
+/** For commands on one VM: its cloud comes from its form, --cloud, the environment or the config. */
+export async function onTarget<T>(
+  ctx: AppContext,
+  vm: string | undefined,
+  usage: string,
+  body: (session: CloudSession, ref: string) => Promise<T>,
+): Promise<T> {
+  const ref = await requireTarget(vm, ctx.out, usage);
+  const settings = await ctx.settings();
+  const target = parseTarget(ref, settings.cloud?.value as CloudName | undefined);
+  return withCloud(ctx, settings, target.cloud, (session) => body(session, target.ref));
+}
+
+/** For commands without a target (sweep, scan, status of everything): the cloud must be known. */
+export async function onScope<T>(
+  ctx: AppContext,
+  what: string,
+  body: (session: CloudSession) => Promise<T>,
+): Promise<T> {
+  const settings = await ctx.settings();
+  const cloud = settings.cloud?.value as CloudName | undefined;
+  if (!cloud) {
+    throw new UserError('JIT_CLOUD_UNKNOWN', `${what} needs to know the cloud.`, {
+      hint: 'Pass --cloud azure|aws, or set a default with `jit config set cloud azure`.',
+    });
+  }
+  return withCloud(ctx, settings, cloud, body);
+}
+
+/** The flags of a grant-making command (request, ssh), validated. */
+export interface GrantFlags {
+  ports: PortRange[] | undefined;
+  duration: number | undefined;
+  source: Prefix | undefined;
+  justification: string | undefined;
+  dryRun: boolean;
+}
+
+/** What the grant lifecycle needs beyond the use cases' common dependencies. */
+export async function requestDeps(session: CloudSession, shield?: Shield): Promise<RequestDeps> {
+  const { ctx } = session;
+  return {
+    ...session.deps,
+    ip: await ctx.ipDetector(),
+    newGrantId: ctx.newGrantId,
+    scheduler: ctx.scheduler,
+    ...(shield ? { shield } : {}),
+  };
+}
+
+export function grantInput(session: CloudSession, target: string | TargetInfo, flags: GrantFlags): OpenGrantInput {
+  return { target, ...flags, defaultDuration: parseDuration(session.settings.duration.value, 'duration') };
+}
