@@ -82,6 +82,19 @@ export interface GrantRecord {
   rules: unknown[];
   /** Last error met while writing or revoking, for `jit status` (never a secret). */
   lastError?: string;
+  /** Where to connect when the grant goes through a NAT (an Azure Firewall DNAT rule), not the VM's own address. */
+  endpoints?: GrantEndpoint[];
+}
+
+/** A NAT in front of the VM: connect to `address`:`port`, which reaches the VM's `targetPort`. */
+export interface GrantEndpoint {
+  address: string;
+  port: number;
+  targetAddress: string;
+  targetPort: number;
+  protocol: PortRange['protocol'];
+  /** What translates (the Azure Firewall's name). */
+  via: string;
 }
 
 export interface GrantStore {
@@ -119,6 +132,8 @@ export interface TargetInfo {
   privateAddresses: string[];
   /** Public addresses, for `jit ssh`; empty when the VM has none. */
   publicAddresses: string[];
+  /** Public addresses of a NAT in front of the VM (an Azure Firewall): grants open a port there. */
+  natAddresses?: string[];
   /** Raw value of the `jit-access` tag; decoding (and its errors) is the core's business. */
   policyTag: string | undefined;
   /** Power/run state as the cloud words it (`running`, `VM deallocated` …), when known. */
@@ -188,6 +203,8 @@ export interface CloudGrant {
   requester: string;
   /** Provider-specific references to each cloud rule of the grant. */
   rules: unknown[];
+  /** Where to connect, when the grant goes through a NAT (GrantRecord.endpoints). */
+  endpoints?: GrantEndpoint[];
 }
 
 export interface CloseGrantsOptions {
@@ -214,6 +231,8 @@ export interface TargetStatus {
   exposure: PortExposure[];
   /** Whether jit's lock-down (deny rules / jit group) is present. */
   lockedDown: boolean;
+  /** The NAT in front of the VM (an Azure Firewall), and the live grants' paths through it. */
+  firewall?: { name: string; publicAddresses: string[]; paths: (GrantEndpoint & { source: string })[] };
 }
 
 export interface ScanFinding {
@@ -250,7 +269,7 @@ export interface CloudProvider {
     target: TargetInfo,
     grant: GrantSpec,
     options: { dryRun: boolean },
-  ): Promise<ChangeReport & { rules: unknown[] }>;
+  ): Promise<ChangeReport & { rules: unknown[]; endpoints?: GrantEndpoint[] }>;
   /** Removes exactly the grant's rules; rules already gone are not an error. */
   closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport>;
   /**

@@ -27,6 +27,7 @@ import type { CliRun } from '../run.js';
 import { isCi } from '../output.js';
 import { loadSettings } from '../settings.js';
 import { allowSourcesFlag, durationFlag, justificationFlag, portsFlag, sourceFlag, userFlag } from '../validate.js';
+import { sshEndpoint, withEndpoints } from '../render/firewall.js';
 
 type Options = Record<string, string | boolean | string[] | undefined>;
 const text = (value: Options[string]) => (typeof value === 'string' ? value : undefined);
@@ -170,14 +171,14 @@ function renderGrant(session: Session, result: RequestResult, notes: string[] = 
   const { grant, outcome } = result;
   const report = { ...result.report, notes: [...result.report.notes, ...notes] };
   const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - Date.now()) / 1000));
-  out.result({ grant, outcome, extended: outcome === 'extended', ...report }, (c) => {
+  out.result({ grant, outcome, extended: outcome === 'extended', ...report }, (c) => withEndpoints(c, grant, ((): string => {
     if (!report.applied) return `${dryRunHeading(c, report, '')}\n${changesText(c, report)}`;
     const until = `until ${utc(grant.expiresAt)} (${formatDuration(left)})`;
     const what = `${c.bold(formatPortRanges(grant.ports))} on ${c.bold(printable(result.target.name))} to ${printable(grant.source)}`;
     if (outcome === 'unchanged') return `Grant ${c.bold(grant.id)} already opens ${what} ${until}; nothing changed.`;
     if (outcome === 'reused') return `Using grant ${c.bold(grant.id)}: ${what} ${until}; it stays open afterwards.`;
     return `${outcome === 'extended' ? 'Extended' : 'Granted'} ${what} ${until}; grant ${c.bold(grant.id)}`;
-  });
+  })()));
 }
 
 interface GrantFlags {
@@ -304,19 +305,16 @@ export async function ssh(run: CliRun, vm: string | undefined, sshArgs: string[]
     session.progress.step('Resolving the VM…');
     const target = await session.deps.provider.resolveTarget(ref);
     const address = target.publicAddresses[0];
-    if (address === undefined) {
+    if (address === undefined && !target.natAddresses?.length) {
       throw new ProviderError('JIT_NO_PUBLIC_ADDRESS', `${target.name} has no public IP address to ssh to; nothing was opened.`, {
         hint: 'Use `jit request` and connect through your own route (VPN, bastion).',
       });
     }
-    const portArgs = port[0]!.from === 22 ? [] : ['-p', String(port[0]!.from)];
-    await openRunClose(run, session, target, flags, () => [
-      'ssh',
-      ...(user ? ['-l', user] : []),
-      ...portArgs,
-      ...sshArgs,
-      address,
-    ]);
+    await openRunClose(run, session, target, flags, (result) => {
+      // Behind an Azure Firewall the grant says where to connect: the firewall's address and port.
+      const via = sshEndpoint(result.grant, port[0]!.from) ?? { address: address ?? '', port: port[0]!.from };
+      return ['ssh', ...(user ? ['-l', user] : []), ...(via.port === 22 ? [] : ['-p', String(via.port)]), ...sshArgs, via.address];
+    });
   });
 }
 

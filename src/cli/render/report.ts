@@ -12,6 +12,7 @@ import { formatPortRanges } from '../../core/port-spec.js';
 import { printable as p } from '../../core/printable.js';
 import type { ChangeReport, RuleChange, ScanFinding } from '../../core/ports.js';
 import type { GrantView, TargetStatusView } from '../../core/use-cases/status.js';
+import { firewallLines } from './firewall.js';
 
 const OP_MARK: Record<RuleChange['op'], string> = {
   'add-rule': '+',
@@ -77,6 +78,7 @@ export function statusText(c: ChalkInstance, view: TargetStatusView): string {
     const rules = e.rules.length > 0 ? ` (${e.rules.map((r) => p(r)).join(', ')})` : '';
     lines.push(`  ${mark}  ${formatPortRanges([e.port])}  ${p(e.reason)}${rules}`);
   }
+  lines.push(...firewallLines(c, view.firewall));
   lines.push(view.grants.length > 0 ? 'grants' : `grants     ${c.dim('none active')}`);
   for (const g of view.grants) lines.push(grantLine(c, g));
   return lines.join('\n');

@@ -47,6 +47,8 @@ describe('classic firewall', () => {
       requestOptions: { customHeaders: { 'if-match': got.etag! } },
     });
     expect(put.natRuleCollections?.map((c) => c.name)).toEqual(['user-dnat', 'jit-access-dnat']);
+    // Read-only fields the SDK does not send are kept by the RP: the firewall's private address.
+    expect(put.ipConfigurations?.[0]?.privateIPAddress).toBe('10.0.1.4');
     const stored = emu.state.getFirewall(DEFAULT_SUBSCRIPTION_ID, RG, 'fw-hub')!;
     expect(stored.properties.provisioningState).toBe('Succeeded');
     expect(emu.requests({ method: 'PUT', pathIncludes: 'azureFirewalls' })[0]?.operationId).toBeDefined();

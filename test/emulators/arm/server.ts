@@ -864,6 +864,23 @@ class Emulator implements ArmEmulator {
     const { provisioningState: _p, ...properties } = given;
     const error = validateFirewall(id, properties);
     if (error) throw error;
+    // The RP fills in what a client cannot set (SDK model AzureFirewallIPConfiguration: privateIPAddress
+    // and type are read-only): the address allocated in AzureFirewallSubnet stays with its configuration.
+    const previousConfigs = ((stored?.properties.ipConfigurations as Json[] | undefined) ?? []);
+    properties.ipConfigurations = ((properties.ipConfigurations as Json[] | undefined) ?? []).map((config) => {
+      const known = previousConfigs.find((c) => same(c.name as string, String(config.name)));
+      const knownProps = (known?.properties ?? {}) as Json;
+      return {
+        ...config,
+        id: `${id}/azureFirewallIpConfigurations/${String(config.name)}`,
+        type: 'Microsoft.Network/azureFirewalls/azureFirewallIpConfigurations',
+        properties: {
+          ...((config.properties ?? {}) as Json),
+          ...(knownProps.privateIPAddress ? { privateIPAddress: knownProps.privateIPAddress } : {}),
+          provisioningState: 'Succeeded',
+        },
+      };
+    });
     const resource: ArmResource = {
       ...(stored ?? {}),
       id,
@@ -1153,7 +1170,17 @@ export {
   fakeAzEnv,
   networkClientOptions,
 } from './client-options.js';
-export { type SeededVm, type SeedLinuxVmOptions, seedFromJson, seedLinuxVm } from './seed.js';
+export {
+  classicDnatRule,
+  defaultRouteTo,
+  type SeededFirewall,
+  type SeededVm,
+  type SeedFirewallOptions,
+  type SeedLinuxVmOptions,
+  seedFirewall,
+  seedFromJson,
+  seedLinuxVm,
+} from './seed.js';
 export {
   DEFAULT_SUBSCRIPTION_ID,
   DEFAULT_TENANT_ID,
