@@ -26,7 +26,10 @@ export function firewallLines(c: ChalkInstance, firewall: TargetStatus['firewall
 }
 
 /** The address and port `jit ssh` connects to: the grant's endpoint for `port` when it goes through a NAT. */
-export function sshEndpoint(grant: { endpoints?: GrantEndpoint[] }, port: number): { address: string; port: number } | undefined {
+export function sshEndpoint(
+  grant: { endpoints?: GrantEndpoint[] },
+  port: number,
+): { address: string; port: number } | undefined {
   const endpoint = grant.endpoints?.find((e) => e.targetPort === port);
   return endpoint && { address: endpoint.address, port: endpoint.port };
 }

@@ -106,7 +106,11 @@ export interface AzureApi {
   getFirewall(resourceGroup: string, name: string): Promise<AzureFirewall>;
   putFirewall(resourceGroup: string, name: string, firewall: AzureFirewall, etag: string | undefined): Promise<void>;
   getFirewallPolicy(resourceGroup: string, name: string): Promise<FirewallPolicy>;
-  getRuleCollectionGroup(resourceGroup: string, policy: string, name: string): Promise<FirewallPolicyRuleCollectionGroup>;
+  getRuleCollectionGroup(
+    resourceGroup: string,
+    policy: string,
+    name: string,
+  ): Promise<FirewallPolicyRuleCollectionGroup>;
   /** `etag` undefined: create only (If-None-Match: *), so two jit processes never both create the group. */
   putRuleCollectionGroup(
     resourceGroup: string,
@@ -115,7 +119,12 @@ export interface AzureApi {
     group: FirewallPolicyRuleCollectionGroup,
     etag: string | undefined,
   ): Promise<void>;
-  deleteRuleCollectionGroup(resourceGroup: string, policy: string, name: string, etag: string | undefined): Promise<void>;
+  deleteRuleCollectionGroup(
+    resourceGroup: string,
+    policy: string,
+    name: string,
+    etag: string | undefined,
+  ): Promise<void>;
 }
 
 export interface ArmClients {
@@ -223,7 +232,8 @@ export function createAzureApi({ network, compute, send }: ArmClients, subscript
       ),
     putRuleCollectionGroup: (resourceGroup, policy, name, group, etag) =>
       guard({ action: `writing rule collection group ${name} of firewall policy ${policy}` }, async () => {
-        await network.firewallPolicyRuleCollectionGroups.beginCreateOrUpdateAndWait(resourceGroup, policy, name, group, {
+        const groups = network.firewallPolicyRuleCollectionGroups;
+        await groups.beginCreateOrUpdateAndWait(resourceGroup, policy, name, group, {
           updateIntervalInMs: LRO_POLL_MS,
           requestOptions: { customHeaders: etag ? { 'If-Match': etag } : { 'If-None-Match': '*' } },
         });

@@ -129,7 +129,11 @@ export function planGrant(input: {
 }
 
 /** jit's collection after `add` is written and `remove` (names, any case) are taken out. */
-export function nextJitRules(current: readonly NatRuleView[], add: readonly NatRuleView[], remove: readonly string[]): NatRuleView[] {
+export function nextJitRules(
+  current: readonly NatRuleView[],
+  add: readonly NatRuleView[],
+  remove: readonly string[],
+): NatRuleView[] {
   const gone = new Set([...remove, ...add.map((rule) => rule.name)].map((name) => name.toLowerCase()));
   return [...current.filter((rule) => isJitNatRule(rule) && !gone.has(rule.name.toLowerCase())), ...add];
 }
@@ -207,7 +211,11 @@ export function jitGroup(priority: number, rules: readonly NatRuleView[]): Firew
  * `Internet`, `0.0.0.0/0`), translated to one of the VM's addresses and to a port of the policy.
  * These are the firewall's broad allow rules; jit never edits them, and enable refuses while they exist.
  */
-export function exposingRules(rules: readonly NatRuleView[], vmAddresses: readonly string[], ports: readonly PortRange[]): NatRuleView[] {
+export function exposingRules(
+  rules: readonly NatRuleView[],
+  vmAddresses: readonly string[],
+  ports: readonly PortRange[],
+): NatRuleView[] {
   return rules.filter((rule) => {
     if (isJitNatRule(rule) || !rule.sources.some(isBroadSource)) return false;
     if (!vmAddresses.some((address) => sameAddress(address, rule.translatedAddress))) return false;

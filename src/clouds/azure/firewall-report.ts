@@ -33,7 +33,9 @@ export function withFirewallExposure(
   exposures: { rule: NatRuleView; label: string }[],
 ): PortExposure[] {
   return exposure.map((entry) => {
-    const defeating = exposures.filter(({ rule }) => rule.translatedPort >= entry.port.from && rule.translatedPort <= entry.port.to);
+    const defeating = exposures.filter(
+      ({ rule }) => rule.translatedPort >= entry.port.from && rule.translatedPort <= entry.port.to,
+    );
     if (defeating.length === 0) return entry;
     return {
       ...entry,

@@ -87,7 +87,12 @@ export function protocolOfNat(protocols: string[]): Protocol {
   return set.has('TCP') && set.has('UDP') ? '*' : set.has('UDP') ? 'udp' : 'tcp';
 }
 
-function natView(rule: Record<string, unknown>, collection: string, group: string | undefined, protocolsKey: string): NatRuleView | undefined {
+function natView(
+  rule: Record<string, unknown>,
+  collection: string,
+  group: string | undefined,
+  protocolsKey: string,
+): NatRuleView | undefined {
   const list = (value: unknown) => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : []);
   const destinations = list(rule.destinationAddresses);
   const ports = list(rule.destinationPorts);
@@ -137,7 +142,8 @@ export function policyNatRules(groups: FirewallPolicyRuleCollectionGroup[]): Nat
 
 /** Whether a NAT rule is one of jit's: in jit's own collection (and group), with a jit name. */
 export function isJitNatRule(rule: NatRuleView): boolean {
-  const inOwnPlace = lower(rule.collection) === JIT_COLLECTION && (rule.group === undefined || lower(rule.group) === JIT_GROUP);
+  const inOwnGroup = rule.group === undefined || lower(rule.group) === JIT_GROUP;
+  const inOwnPlace = lower(rule.collection) === JIT_COLLECTION && inOwnGroup;
   return inOwnPlace && isDnatRuleName(rule.name);
 }
 

@@ -99,7 +99,7 @@ export function firewallOnPath(network: VmNetwork, firewalls: readonly AzureFire
   const nextHops = new Set(network.paths.flatMap((path) => (path.defaultNextHop ? [path.defaultNextHop] : [])));
   const configs = (fw: AzureFirewall) => fw.ipConfigurations ?? [];
   return (
-    firewalls.find((fw) => configs(fw).some((c) => c.privateIPAddress !== undefined && nextHops.has(c.privateIPAddress))) ??
+    firewalls.find((fw) => configs(fw).some((c) => !!c.privateIPAddress && nextHops.has(c.privateIPAddress))) ??
     firewalls.find((fw) => configs(fw).some((c) => c.subnet?.id !== undefined && hubSubnets.has(idKey(c.subnet.id))))
   );
 }
@@ -126,10 +126,12 @@ async function readRules(
   const groups = await Promise.all(
     (read.ruleCollectionGroups ?? []).flatMap((ref) => {
       const id = ref.id ? tryParseArmId(ref.id) : undefined;
-      return id?.child ? [api.getRuleCollectionGroup(policy.resourceGroup, policy.name, id.child.name).catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      })] : [];
+      return id?.child
+        ? [api.getRuleCollectionGroup(policy.resourceGroup, policy.name, id.child.name).catch((error: unknown) => {
+            if (isNotFound(error)) return undefined;
+            throw error;
+          })]
+        : [];
     }),
   );
   const present = groups.filter((g): g is FirewallPolicyRuleCollectionGroup => g !== undefined);
@@ -142,7 +144,11 @@ async function readRules(
   };
 }
 
-export async function snapshotFirewall(apiFor: ApiFor, lookup: NetworkLookup, firewall: AzureFirewall): Promise<FirewallSnapshot> {
+export async function snapshotFirewall(
+  apiFor: ApiFor,
+  lookup: NetworkLookup,
+  firewall: AzureFirewall,
+): Promise<FirewallSnapshot> {
   const id = parseArmId(firewall.id, 'an Azure Firewall');
   const configs = firewall.ipConfigurations ?? [];
   const [publicIps, vnets, rules] = await Promise.all([
@@ -170,7 +176,11 @@ export async function snapshotFirewall(apiFor: ApiFor, lookup: NetworkLookup, fi
 }
 
 /** The firewall guarding the VM, read whole; undefined (after no call at all) for most VMs. */
-export async function findFirewall(network: VmNetwork, apiFor: ApiFor, lookup: NetworkLookup): Promise<FirewallSnapshot | undefined> {
+export async function findFirewall(
+  network: VmNetwork,
+  apiFor: ApiFor,
+  lookup: NetworkLookup,
+): Promise<FirewallSnapshot | undefined> {
   if (!mayHaveFirewall(network)) return undefined;
   const firewalls = await (await apiFor(network.subscriptionId)).listFirewalls();
   const found = firewallOnPath(network, firewalls);
@@ -211,18 +221,22 @@ export async function writeJitRules(
     const unchanged = add.length === 0 && next.length === jitRules.length;
     if (unchanged) return next;
     if (!snapshot.policy) {
-      await api.putFirewall(snapshot.resourceGroup, snapshot.name, firewallWithJitRules(snapshot.firewall, next), snapshot.firewall.etag);
+      const body = firewallWithJitRules(snapshot.firewall, next);
+      await api.putFirewall(snapshot.resourceGroup, snapshot.name, body, snapshot.firewall.etag);
     } else {
       const policy = snapshot.policy;
       const policyApi = await apiFor(policy.subscriptionId);
       if (next.length === 0) {
-        if (snapshot.group) await policyApi.deleteRuleCollectionGroup(policy.resourceGroup, policy.name, JIT_GROUP, snapshot.group.etag);
+        const { group } = snapshot;
+        if (group) await policyApi.deleteRuleCollectionGroup(policy.resourceGroup, policy.name, JIT_GROUP, group.etag);
       } else {
         const priority = snapshot.group?.priority ?? freePriority(snapshot.groupPriorities);
         if (priority === undefined) {
           throw new ProviderError('JIT_AZURE_FIREWALL_NO_PRIORITY', `Firewall policy ${policy.name} has no free rule collection group priority for jit's group ${JIT_GROUP}; nothing was changed.`);
         }
-        await policyApi.putRuleCollectionGroup(policy.resourceGroup, policy.name, JIT_GROUP, jitGroup(priority, next), snapshot.group?.etag);
+        const body = jitGroup(priority, next);
+        const etag = snapshot.group?.etag;
+        await policyApi.putRuleCollectionGroup(policy.resourceGroup, policy.name, JIT_GROUP, body, etag);
       }
     }
     // The snapshot now says what was written (a later call in this process plans from it).
@@ -270,11 +284,16 @@ function refOf(snapshot: Pick<FirewallSnapshot, 'id' | 'policy'>, rule: NatRuleV
 }
 
 /** jit's DNAT rules for this VM: its name in the rule name, its address as the translated one. */
-export function firewallRulesOnVm(network: VmNetwork, snapshot: FirewallSnapshot, scope: Record<string, string>): FoundFirewallRule[] {
+export function firewallRulesOnVm(
+  network: VmNetwork,
+  snapshot: FirewallSnapshot,
+  scope: Record<string, string>,
+): FoundFirewallRule[] {
   const prefix = dnatRulePrefix(network.name);
   const addresses = new Set(network.paths.map((path) => path.address));
   return snapshot.natRules
-    .filter((rule) => isJitNatRule(rule) && rule.name.toLowerCase().startsWith(prefix) && addresses.has(rule.translatedAddress))
+    .filter((rule) => isJitNatRule(rule) && rule.name.toLowerCase().startsWith(prefix))
+    .filter((rule) => addresses.has(rule.translatedAddress))
     .filter((rule) => parseGrantDescription(rule.description) !== undefined)
     .map((rule) => ({
       ref: refOf(snapshot, rule),
@@ -304,7 +323,11 @@ export async function firewallRulesInSubscription(
   apiFor: ApiFor,
   firewalls: readonly AzureFirewall[],
   nics: readonly NetworkInterface[],
-  options: { resourceGroup: string | undefined; scopeOf: (vm: ArmId) => Record<string, string>; orphanScope: Record<string, string> },
+  options: {
+    resourceGroup: string | undefined;
+    scopeOf: (vm: ArmId) => Record<string, string>;
+    orphanScope: Record<string, string>;
+  },
 ): Promise<FoundFirewallRule[]> {
   const byAddress = vmsByAddress(nics);
   const group = lower(options.resourceGroup);
@@ -314,14 +337,17 @@ export async function firewallRulesInSubscription(
       if (!id) return [];
       const policy = firewall.firewallPolicy?.id ? tryParseArmId(firewall.firewallPolicy.id) : undefined;
       const rules = policy
-        ? policyNatRules((await readJitGroup(await apiFor(policy.subscriptionId), policy).then((g) => (g ? [{ ...g, name: JIT_GROUP }] : []))))
+        ? await readJitGroup(await apiFor(policy.subscriptionId), policy).then((g) =>
+            policyNatRules(g ? [{ ...g, name: JIT_GROUP }] : []),
+          )
         : classicNatRules(firewall);
       const snapshot = { id: firewall.id ?? id.id, ...(policy ? { policy } : {}) };
       return rules
         .filter((rule) => isJitNatRule(rule) && parseGrantDescription(rule.description) !== undefined)
         .flatMap((rule): FoundFirewallRule[] => {
           const vmName = lower(vmNameOfDnatRule(rule.name));
-          const vm = (byAddress.get(rule.translatedAddress) ?? []).find((candidate) => lower(candidate.name).startsWith(vmName));
+          const candidates = byAddress.get(rule.translatedAddress) ?? [];
+          const vm = candidates.find((candidate) => lower(candidate.name).startsWith(vmName));
           if (group && lower((vm ?? id).resourceGroup) !== group) return [];
           const endpoint = endpointOf(rule, firewall.name ?? id.name);
           const ref = refOf(snapshot, rule);
@@ -335,13 +361,24 @@ export async function firewallRulesInSubscription(
 }
 
 /** User DNAT rules exposing a policy port of the VM to the internet, labelled `firewall/collection/rule`. */
-export function firewallExposures(network: VmNetwork, snapshot: FirewallSnapshot, ports: readonly PortRange[]): { rule: NatRuleView; label: string }[] {
+export function firewallExposures(
+  network: VmNetwork,
+  snapshot: FirewallSnapshot,
+  ports: readonly PortRange[],
+): { rule: NatRuleView; label: string }[] {
   const addresses = network.paths.map((path) => path.address);
-  return exposingRules(snapshot.natRules, addresses, ports).map((rule) => ({ rule, label: natRuleLabel(snapshot.name, rule) }));
+  return exposingRules(snapshot.natRules, addresses, ports).map((rule) => ({
+    rule,
+    label: natRuleLabel(snapshot.name, rule),
+  }));
 }
 
 /** The refusal of `enable` while such rules exist (as when no NSG priority is free). */
-export function exposedError(network: VmNetwork, snapshot: FirewallSnapshot, exposures: { rule: NatRuleView; label: string }[]): ProviderError {
+export function exposedError(
+  network: VmNetwork,
+  snapshot: FirewallSnapshot,
+  exposures: { rule: NatRuleView; label: string }[],
+): ProviderError {
   const named = exposures.map(({ rule, label }) => `${label} (${rule.sources.join(',')} → ${rule.destination}:${rule.port} → ${rule.translatedAddress}:${rule.translatedPort})`);
   return new ProviderError(
     'JIT_AZURE_FIREWALL_EXPOSED',
@@ -368,12 +405,15 @@ export function withFirewallGrants(nsgGrants: CloudGrant[], found: readonly Foun
     const known = grants.get(meta.grantId);
     if (!known) {
       const { grantId, expiresAt, requester } = meta;
-      grants.set(grantId, { grantId, target, scope, source, ports: [port], expiresAt, requester, rules: [ref], endpoints: [endpoint] });
+      const rules: unknown[] = [ref];
+      const endpoints = [endpoint];
+      grants.set(grantId, { grantId, target, scope, source, ports: [port], expiresAt, requester, rules, endpoints });
       continue;
     }
     const viaFirewall = (known.endpoints ?? []).length > 0;
     known.source = viaFirewall ? known.source : source;
-    if (!known.ports.some((p) => p.from === port.from && p.to === port.to && p.protocol === port.protocol)) known.ports.push(port);
+    const samePort = (p: PortRange) => p.from === port.from && p.to === port.to && p.protocol === port.protocol;
+    if (!known.ports.some(samePort)) known.ports.push(port);
     if (Date.parse(meta.expiresAt) < Date.parse(known.expiresAt)) known.expiresAt = meta.expiresAt;
     known.rules.unshift(ref);
     known.endpoints = [...(known.endpoints ?? []), endpoint];

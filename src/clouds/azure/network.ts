@@ -197,6 +197,7 @@ async function nicPaths(lookup: NetworkLookup, nicId: string): Promise<ConfigPat
       if (subnetNsgId) void lookup.nsg(subnetNsgId);
       const routeTableId = subnet?.routeTable?.id;
       const routeTable = routeTableId ? await lookup.routeTable(routeTableId) : undefined;
+      const nextHop = defaultNextHopOf(routeTable, parsed.family);
       return {
         address: parsed.address,
         family: parsed.family,
@@ -206,7 +207,7 @@ async function nicPaths(lookup: NetworkLookup, nicId: string): Promise<ConfigPat
         ...(subnetId ? { subnetId } : {}),
         ...(vnet?.id ? { vnetId: vnet.id } : {}),
         firewallSubnet: (vnet?.subnets ?? []).some((s) => s.name?.toLowerCase() === 'azurefirewallsubnet'),
-        ...(defaultNextHopOf(routeTable, parsed.family) ? { defaultNextHop: defaultNextHopOf(routeTable, parsed.family) } : {}),
+        ...(nextHop ? { defaultNextHop: nextHop } : {}),
         publicIp,
       };
     }),

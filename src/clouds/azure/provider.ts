@@ -220,7 +220,11 @@ export class AzureProvider implements CloudProvider {
    * would fail it with 412 and restart the whole batch. A DELETE names one jit rule, nothing else.
    */
   async closeGrants(grants: CloudGrant[], options: CloseGrantsOptions): Promise<CloseOutcome[]> {
-    const planned = grants.map((grant) => ({ grant, refs: parseRuleRefs(grant.rules), fw: parseFirewallRefs(grant.rules) }));
+    const planned = grants.map((grant) => ({
+      grant,
+      refs: parseRuleRefs(grant.rules),
+      fw: parseFirewallRefs(grant.rules),
+    }));
     const report = (refs: AzureRuleRef[], fw: FirewallRuleRef[], applied: boolean): ChangeReport => ({
       changes: [...fw.map(firewallRemoval), ...refs.map((ref) => this.removal(ref))],
       applied,
@@ -270,7 +274,8 @@ export class AzureProvider implements CloudProvider {
       const network = await this.networkOf(target);
       const nsgGrants = grantsFrom(grantRulesOnVm(network, this.scopeOf(network)));
       const firewall = this.firewalls.get(idKey(network.id));
-      return firewall ? withFirewallGrants(nsgGrants, firewallRulesOnVm(network, firewall, this.scopeOf(network))) : nsgGrants;
+      if (!firewall) return nsgGrants;
+      return withFirewallGrants(nsgGrants, firewallRulesOnVm(network, firewall, this.scopeOf(network)));
     }
     const subscriptionId = await this.session.defaultSubscription();
     const api = await this.session.api(subscriptionId);
@@ -281,7 +286,8 @@ export class AzureProvider implements CloudProvider {
       orphanScope: { subscription: subscriptionId, 'azure-cloud': this.session.cloud.name },
     };
     const found = grantRulesInSubscription(nsgs, nics, options);
-    return withFirewallGrants(grantsFrom(found), await firewallRulesInSubscription(this.apiFor, firewalls, nics, options));
+    const onFirewalls = await firewallRulesInSubscription(this.apiFor, firewalls, nics, options);
+    return withFirewallGrants(grantsFrom(found), onFirewalls);
   }
 
   async status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus> {
@@ -293,9 +299,13 @@ export class AzureProvider implements CloudProvider {
     const firewall = this.firewalls.get(idKey(network.id));
     return {
       target: this.targetInfo(network),
-      exposure: firewall && policy ? withFirewallExposure(exposure, firewallExposures(network, firewall, policy.ports)) : exposure,
+      exposure: firewall && policy
+        ? withFirewallExposure(exposure, firewallExposures(network, firewall, policy.ports))
+        : exposure,
       lockedDown,
-      ...(firewall ? { firewall: firewallPaths(firewall, firewallRulesOnVm(network, firewall, this.scopeOf(network))) } : {}),
+      ...(firewall
+        ? { firewall: firewallPaths(firewall, firewallRulesOnVm(network, firewall, this.scopeOf(network))) }
+        : {}),
     };
   }
 
@@ -388,6 +398,7 @@ export class AzureProvider implements CloudProvider {
   }
 
   private targetInfo(network: VmNetwork): TargetInfo {
+    const firewall = this.firewalls.get(idKey(network.id));
     return {
       cloud: 'azure',
       id: network.id,
@@ -395,7 +406,7 @@ export class AzureProvider implements CloudProvider {
       scope: this.scopeOf(network),
       privateAddresses: network.paths.map((path) => path.address),
       publicAddresses: network.publicAddresses,
-      ...(this.firewalls.get(idKey(network.id)) ? { natAddresses: this.firewalls.get(idKey(network.id))!.publicAddresses } : {}),
+      ...(firewall ? { natAddresses: firewall.publicAddresses } : {}),
       policyTag: tagValue(network.tags, POLICY_TAG),
       ...(network.state ? { state: network.state } : {}),
     };
@@ -558,11 +569,21 @@ export class AzureProvider implements CloudProvider {
         detail: { firewall: firewall.id, ...(firewall.policy ? { policy: firewall.policy.id } : {}), ...rule },
       }));
     const refs = (rules: NatRuleView[]): FirewallRuleRef[] =>
-      rules.map((rule) => ({ firewall: firewall.id, ...(firewall.policy ? { policy: firewall.policy.id } : {}), name: rule.name }));
+      rules.map((rule) => ({
+        firewall: firewall.id,
+        ...(firewall.policy ? { policy: firewall.policy.id } : {}),
+        name: rule.name,
+      }));
     const nsgPreview = edits.flatMap((edit) => edit.preview());
     if (options.dryRun) {
       const nsgRefs = nsgPreview.filter((c) => c.op !== 'remove-rule').map((c) => ({ nsg: c.detail?.nsg, name: c.detail?.name }));
-      return { changes: [...dnatChanges(preview.rules), ...nsgPreview], applied: false, notes: [], rules: [...refs(preview.rules), ...nsgRefs], endpoints: preview.endpoints };
+      return {
+        changes: [...dnatChanges(preview.rules), ...nsgPreview],
+        applied: false,
+        notes: [],
+        rules: [...refs(preview.rules), ...nsgRefs],
+        endpoints: preview.endpoints,
+      };
     }
     await this.requireUnlocked(network);
     await this.applyAll(network, edits);
@@ -591,7 +612,8 @@ export class AzureProvider implements CloudProvider {
     const names = new Set(refs.map((ref) => ref.name.toLowerCase()));
     for (const snapshot of this.firewalls.values()) {
       if (!sameId(snapshot.id, refs[0]?.firewall)) continue;
-      snapshot.natRules = snapshot.natRules.filter((rule) => !(isJitNatRule(rule) && names.has(rule.name.toLowerCase())));
+      const removed = (rule: NatRuleView) => isJitNatRule(rule) && names.has(rule.name.toLowerCase());
+      snapshot.natRules = snapshot.natRules.filter((rule) => !removed(rule));
       snapshot.stale = true;
     }
   }

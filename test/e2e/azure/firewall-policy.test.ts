@@ -70,7 +70,8 @@ describe('a VM behind an Azure Firewall governed by a Firewall Policy (jit\'s ru
       publicAddresses: [FW_IP],
       paths: [expect.objectContaining({ source: '81.2.69.7/32', address: FW_IP, port: 49152, targetAddress: '10.0.0.4', targetPort: 22 })],
     });
-    const gone = await waitFor(async () => jitDnatRules(emu, world).length === 0, Date.parse(grant.expiresAt) - Date.now() + 8000);
+    const deadline = Date.parse(grant.expiresAt) - Date.now() + 8000;
+    const gone = await waitFor(async () => jitDnatRules(emu, world).length === 0, deadline);
     expect(gone).toBeDefined();
     expect(nsgAdmitsFirewall(emu, world.vm01)).toBe(false);
     expect(userCollections(emu, world)).toEqual(before.user);

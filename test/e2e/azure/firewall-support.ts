@@ -117,7 +117,14 @@ export interface JitDnatRule {
 
 /** jit's DNAT rules, wherever jit keeps them for this firewall kind. */
 export function jitDnatRules(emu: ArmEmulator, world: FirewalledWorld): JitDnatRule[] {
-  type Rule = { name: string; description?: string; sourceAddresses: string[]; destinationPorts: string[]; translatedAddress: string; translatedPort: string };
+  interface Rule {
+    name: string;
+    description?: string;
+    sourceAddresses: string[];
+    destinationPorts: string[];
+    translatedAddress: string;
+    translatedPort: string;
+  }
   const view = (rule: Rule): JitDnatRule => ({
     name: rule.name,
     description: rule.description ?? '',

@@ -852,7 +852,13 @@ class Emulator implements ArmEmulator {
   }
 
   /** A whole-firewall PUT: replaces every collection; a long-running operation; If-Match on the firewall's etag. */
-  private putFirewall(ctx: RequestContext, stored: ArmResource | undefined, sub: string, rg: string, name: string): Reply {
+  private putFirewall(
+    ctx: RequestContext,
+    stored: ArmResource | undefined,
+    sub: string,
+    rg: string,
+    name: string,
+  ): Reply {
     const body = ctx.body;
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       throw new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request.', { details: [] });

@@ -631,7 +631,12 @@ export class ArmState {
    * A Firewall Policy (REST spec example FirewallPolicyPut.json). Its rule collection groups are kept
    * whole inside it; ARM returns only their ids on the policy (`view`).
    */
-  putFirewallPolicy(subscriptionId: string, resourceGroup: string, name: string, input: FirewallPolicyInput = {}): ArmResource {
+  putFirewallPolicy(
+    subscriptionId: string,
+    resourceGroup: string,
+    name: string,
+    input: FirewallPolicyInput = {},
+  ): ArmResource {
     return this.putTopLevel('fwp', subscriptionId, resourceGroup, name, input, (id) => ({
       etag: newEtag(),
       properties: {
@@ -655,7 +660,12 @@ export class ArmState {
     return policy.properties.ruleCollectionGroups as Json[];
   }
 
-  getRuleCollectionGroup(subscriptionId: string, resourceGroup: string, policy: string, name: string): Json | undefined {
+  getRuleCollectionGroup(
+    subscriptionId: string,
+    resourceGroup: string,
+    policy: string,
+    name: string,
+  ): Json | undefined {
     const stored = this.raw(resourceId(subscriptionId, resourceGroup, 'fwp', policy));
     const group = stored ? this.rawRuleCollectionGroups(stored).find((g) => same(g.name, name)) : undefined;
     return group ? clone(group) : undefined;
