@@ -311,14 +311,16 @@ export class AzureProvider implements CloudProvider {
 
   async scan(): Promise<ScanFinding[]> {
     const api = await this.session.api(await this.session.defaultSubscription());
-    const [vms, nics, vnets, nsgs, routeTables, firewalls] = await Promise.all([
+    const [vms, nics, vnets, nsgs, routeTables] = await Promise.all([
       api.listVms(),
       api.listNics(),
       api.listVnets(),
       api.listNsgs(),
       api.listRouteTables(),
-      api.listFirewalls(),
     ]);
+    // Firewalls are listed only once some VM's network points at one (firewall.ts `mayHaveFirewall`).
+    let listed: Promise<AzureFirewall[]> | undefined;
+    const firewallList = () => (listed ??= api.listFirewalls());
     const lookup = listLookup({ nics, vnets, nsgs, routeTables });
     // Each firewall on some VM's path is read once (with its policy's groups), however many VMs it guards.
     const read = new Map<string, Promise<FirewallSnapshot>>();
@@ -333,7 +335,7 @@ export class AzureProvider implements CloudProvider {
     const findings = await Promise.all(
       inScope.map(async (vm): Promise<ScanFinding | undefined> => {
         const network = await resolveNetwork(vm, lookup);
-        const firewall = mayHaveFirewall(network) ? firewallOnPath(network, firewalls) : undefined;
+        const firewall = mayHaveFirewall(network) ? firewallOnPath(network, await firewallList()) : undefined;
         const snapshot = firewall ? await snapshots(firewall) : undefined;
         const open = withFirewallOpen(openManagementPorts(network, MANAGEMENT_PORTS), network, snapshot);
         if (open.length === 0) return undefined;
