@@ -45,7 +45,8 @@ describe('choosePort', () => {
   });
 
   it('undefined when every port is taken', () => {
-    const all = new Set([22, ...Array.from({ length: HIGH_PORTS.to - HIGH_PORTS.from + 1 }, (_, i) => HIGH_PORTS.from + i)]);
+    const high = Array.from({ length: HIGH_PORTS.to - HIGH_PORTS.from + 1 }, (_, i) => HIGH_PORTS.from + i);
+    const all = new Set([22, ...high]);
     expect(choosePort(22, all)).toBeUndefined();
   });
 });
