@@ -4,8 +4,12 @@
  * session would: enable, a grant through the firewall that expires with no jit command run, five
  * concurrent grants, revoke and disable. firewall-exposure.test.ts covers user DNAT rules that expose a VM.
  */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArmEmulator, startArmEmulator } from '../../emulators/arm/server.js';
+import { runBin } from '../../support/cli.js';
 import { waitFor } from '../support/processes.js';
 import {
   FW_IP,
@@ -75,6 +79,24 @@ describe('a VM behind a classic-rules Azure Firewall', () => {
     expect(userCollections(emu, world)).toEqual(before.user);
   }, 40_000);
 
+  it('jit ssh connects through the firewall (its address, -p the DNAT port) and closes the grant after', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jit-fw-ssh-'));
+    const record = path.join(dir, 'ssh-args.txt');
+    // A stand-in for ssh: records its arguments and exits 0.
+    writeFileSync(path.join(dir, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\n`);
+    chmodSync(path.join(dir, 'ssh'), 0o755);
+    try {
+      const result = await runBin(['ssh', 'fwvm01', ...AZ, '--user', 'azureuser', '--source', '81.2.69.30'], {
+        env: { ...cli.env, PATH: `${dir}:${cli.env.PATH ?? ''}` },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual(['-l', 'azureuser', '-p', '49152', FW_IP]);
+      expect(jitDnatRules(emu, world)).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   it('5 concurrent requests on one firewall each end with their own DNAT rule; none is lost', async () => {
     const sources = Array.from({ length: CONCURRENT }, (_, n) => `81.2.69.${11 + n}`);
     const results = await Promise.all(sources.map((source) => cli.jit(['request', 'fwvm01', ...AZ, '--source', source, '-d', '10m'])));
@@ -85,6 +107,12 @@ describe('a VM behind a classic-rules Azure Firewall', () => {
     const ports = results.map((r) => (r.json.grant as { endpoints: { port: number }[] }).endpoints[0]!.port).sort();
     expect(ports).toEqual(rules.map((rule) => Number(rule.port)).sort());
     expect(userCollections(emu, world)).toEqual(before.user);
+    // Asking again for the same access extends that grant on the same port.
+    const again = await cli.jit(['request', 'fwvm01', ...AZ, '--source', sources[0]!, '-d', '20m']);
+    expect(again.json).toMatchObject({ outcome: 'extended' });
+    const extended = jitDnatRules(emu, world).find((rule) => rule.sources[0] === `${sources[0]}/32`);
+    expect(extended?.port).toBe(rules.find((rule) => rule.sources[0] === `${sources[0]}/32`)?.port);
+    expect(jitDnatRules(emu, world)).toHaveLength(CONCURRENT);
   }, 90_000);
 
   it('revoke and disable leave the firewall exactly as before enable', async () => {

@@ -27,6 +27,10 @@ let emu: ArmEmulator;
 let cli: Cli;
 let world: FirewalledWorld;
 let before: { firewall: unknown; user: unknown };
+const nsgRules = () =>
+  [world.vm01.nicNsgName, world.vm01.subnetNsgName].map((nsg) =>
+    emu.state.ruleSummary(world.vm01.subscriptionId, world.vm01.resourceGroup, nsg!).map((rule) => rule.name),
+  );
 
 beforeAll(async () => {
   // One poll per operation: a firewall write completes as soon as the SDK first polls it.
@@ -76,6 +80,24 @@ describe('a VM behind an Azure Firewall governed by a Firewall Policy (jit\'s ru
     expect(nsgAdmitsFirewall(emu, world.vm01)).toBe(false);
     expect(userCollections(emu, world)).toEqual(before.user);
   }, 40_000);
+
+  it('a refused write of jit\'s rule collection group leaves no rule behind: the NSG rules written first are undone', async () => {
+    const nsgBefore = nsgRules();
+    const fault = emu.faults.add({ method: 'PUT', pathIncludes: '/ruleCollectionGroups/jit-access', status: 403, code: 'AuthorizationFailed' });
+    try {
+      const result = await cli.jit(['request', 'fwvm01', ...AZ, '--source', '81.2.69.40', '-d', '10m']);
+      expect(result.code).not.toBe(0);
+      expect(result.json.error?.code).toMatch(/^JIT_/);
+      // Not vacuous: the NSG allow was written before the group write was refused.
+      expect(fault.hits).toBeGreaterThan(0);
+      expect(emu.requests({ method: 'PUT', pathIncludes: 'securityRules/jit-allow-fwvm01' }).length).toBeGreaterThan(0);
+    } finally {
+      fault.remove();
+    }
+    expect(jitDnatRules(emu, world)).toEqual([]);
+    expect(nsgRules()).toEqual(nsgBefore);
+    expect(userCollections(emu, world)).toEqual(before.user);
+  }, 30_000);
 
   it('3 concurrent requests on one firewall each end with their own DNAT rule; none is lost', async () => {
     const sources = Array.from({ length: CONCURRENT }, (_, n) => `81.2.69.${11 + n}`);
