@@ -602,7 +602,7 @@ export class AzureProvider implements CloudProvider {
     return {
       changes: [...dnatChanges(written.rules), ...edits.flatMap((edit) => edit.changes())],
       applied: true,
-      notes: written.endpoints.map((e) => `connect to ${e.address}:${e.port} (Azure Firewall ${e.via}), which reaches ${e.targetAddress}:${e.targetPort}`),
+      notes: [],
       rules: [...refs(written.rules), ...nsgRefs],
       endpoints: written.endpoints,
     };
