@@ -263,6 +263,7 @@ export function recordOf(grant: CloudGrant, cloud: CloudName, createdAt: string)
     expiresAt: grant.expiresAt,
     state: 'active',
     rules: grant.rules,
+    ...(grant.endpoints ? { endpoints: grant.endpoints } : {}),
   };
 }
 
@@ -360,7 +361,12 @@ export async function openGrant(input: OpenGrantInput, deps: RequestDeps): Promi
       await deps.scheduler.ensure();
       if (stale.length > 0) throwFirstFailure((await closeGrants(stale, false, deps)).failed, 'JIT_REVOKE_FAILED');
       const written = await provider.openGrant(target, spec, { dryRun: false });
-      const active: GrantRecord = { ...record, state: 'active', rules: written.rules };
+      const active: GrantRecord = {
+        ...record,
+        state: 'active',
+        rules: written.rules,
+        ...(written.endpoints ? { endpoints: written.endpoints } : {}),
+      };
       await putGrant(ledger, active);
       return { grant: active, report: written };
     } catch (error) {

@@ -84,6 +84,19 @@ export interface GrantRecord {
   rules: unknown[];
   /** Last error met while writing or revoking, for `jit status` (never a secret). */
   lastError?: string;
+  /** Where to connect when the grant goes through a NAT (an Azure Firewall DNAT rule), not the VM's own address. */
+  endpoints?: GrantEndpoint[];
+}
+
+/** A NAT in front of the VM: connect to `address`:`port`, which reaches the VM's `targetPort`. */
+export interface GrantEndpoint {
+  address: string;
+  port: number;
+  targetAddress: string;
+  targetPort: number;
+  protocol: PortRange['protocol'];
+  /** What translates (the Azure Firewall's name). */
+  via: string;
 }
 
 export interface GrantStore {
@@ -121,6 +134,8 @@ export interface TargetInfo {
   privateAddresses: string[];
   /** Public addresses, for `jit ssh`; empty when the VM has none. */
   publicAddresses: string[];
+  /** Public addresses of a NAT in front of the VM (an Azure Firewall): grants open a port there. */
+  natAddresses?: string[];
   /** Raw value of the `jit-access` tag; decoding (and its errors) is the core's business. */
   policyTag: string | undefined;
   /** Power/run state as the cloud words it (`running`, `VM deallocated` …), when known. */
@@ -190,6 +205,8 @@ export interface CloudGrant {
   requester: string;
   /** Provider-specific references to each cloud rule of the grant. */
   rules: unknown[];
+  /** Where to connect, when the grant goes through a NAT (GrantRecord.endpoints). */
+  endpoints?: GrantEndpoint[];
 }
 
 export interface CloseGrantsOptions {
@@ -216,6 +233,8 @@ export interface TargetStatus {
   exposure: PortExposure[];
   /** Whether jit's lock-down (deny rules / jit group) is present. */
   lockedDown: boolean;
+  /** The NAT in front of the VM (an Azure Firewall), and the live grants' paths through it. */
+  firewall?: { name: string; publicAddresses: string[]; paths: (GrantEndpoint & { source: string })[] };
 }
 
 export interface ScanFinding {
@@ -252,7 +271,7 @@ export interface CloudProvider {
     target: TargetInfo,
     grant: GrantSpec,
     options: { dryRun: boolean },
-  ): Promise<ChangeReport & { rules: unknown[] }>;
+  ): Promise<ChangeReport & { rules: unknown[]; endpoints?: GrantEndpoint[] }>;
   /**
    * Readies what closing these rules will need (SDK code loaded, clients built, the credential
    * signed in), so that a close at expiry is only the cloud calls. The scheduler calls it when it

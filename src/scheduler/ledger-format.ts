@@ -44,6 +44,19 @@ const FIELD_CHECKS: { [K in keyof Required<GrantRecord>]: (value: unknown) => bo
   state: (value) => typeof value === 'string' && Object.hasOwn(GRANT_STATES, value),
   rules: Array.isArray,
   lastError: isOptionalString,
+  endpoints: (value) =>
+    value === undefined ||
+    (Array.isArray(value) &&
+      value.every(
+        (entry) =>
+          isObject(entry) &&
+          isText(entry.address) &&
+          Number.isInteger(entry.port) &&
+          typeof entry.targetAddress === 'string' &&
+          Number.isInteger(entry.targetPort) &&
+          (PROTOCOLS as readonly unknown[]).includes(entry.protocol) &&
+          typeof entry.via === 'string',
+      )),
 };
 const FIELDS = Object.keys(FIELD_CHECKS) as (keyof GrantRecord)[];
 

@@ -6,6 +6,7 @@ import { type GrantFlags, onTarget } from '../cloud-session.js';
 import { type CommandOptions, text } from '../command-kit.js';
 import type { CliRun } from '../run.js';
 import { openRunClose } from '../run-while-open.js';
+import { sshEndpoint } from '../render/firewall.js';
 import { sshArgv } from '../ssh-argv.js';
 import { durationFlag, justificationFlag, portsFlag, sourceFlag, userFlag } from '../validate.js';
 
@@ -33,11 +34,15 @@ export async function ssh(
     session.progress.step('Resolving the VM…');
     const target = await session.deps.provider.resolveTarget(ref);
     const address = target.publicAddresses[0];
-    if (address === undefined) {
+    if (address === undefined && !target.natAddresses?.length) {
       throw new ProviderError('JIT_NO_PUBLIC_ADDRESS', `${target.name} has no public IP address to ssh to; nothing was opened.`, {
         hint: 'Use `jit request` and connect through your own route (VPN, bastion).',
       });
     }
-    await openRunClose(session, target, flags, () => sshArgv({ address, port: port.from, user, extra: sshArgs }));
+    await openRunClose(session, target, flags, (result) => {
+      // Behind an Azure Firewall the grant says where to connect: the firewall's address and port.
+      const via = sshEndpoint(result.grant, port.from) ?? { address: address ?? '', port: port.from };
+      return sshArgv({ ...via, user, extra: sshArgs });
+    });
   });
 }

@@ -14,6 +14,7 @@ import type { ChangeReport, RuleChange, ScanFinding } from '../../core/ports.js'
 import type { ClosedGrant } from '../../core/lifecycle.js';
 import type { GrantView, TargetStatusView } from '../../core/use-cases/status.js';
 import type { SweepResult } from '../../core/use-cases/sweep.js';
+import { firewallLines } from './firewall.js';
 
 const OP_MARK: Record<RuleChange['op'], string> = {
   'add-rule': '+',
@@ -79,6 +80,7 @@ export function statusText(c: ChalkInstance, view: TargetStatusView): string {
     const rules = e.rules.length > 0 ? ` (${e.rules.map((r) => p(r)).join(', ')})` : '';
     lines.push(`  ${mark}  ${formatPortRanges([e.port])}  ${p(e.reason)}${rules}`);
   }
+  lines.push(...firewallLines(c, view.firewall));
   lines.push(view.grants.length > 0 ? 'grants' : `grants     ${c.dim('none active')}`);
   for (const g of view.grants) lines.push(grantLine(c, g));
   return lines.join('\n');

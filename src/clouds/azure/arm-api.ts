@@ -20,6 +20,10 @@
  */
 import type { ComputeManagementClient, VirtualMachine } from '@azure/arm-compute';
 import type {
+  AzureFirewall,
+  FirewallPolicy,
+  FirewallPolicyNatRuleCollection,
+  FirewallPolicyRuleCollectionGroup,
   NetworkInterface,
   NetworkInterfaceIPConfiguration,
   NetworkManagementClient,
@@ -32,6 +36,10 @@ import type {
 import { type CallContext, toJitError } from './errors.js';
 
 export type {
+  AzureFirewall,
+
+  FirewallPolicyNatRuleCollection,
+  FirewallPolicyRuleCollectionGroup,
   NetworkInterface,
   NetworkInterfaceIPConfiguration,
   NetworkSecurityGroup,
@@ -92,6 +100,31 @@ export interface AzureApi {
   putRule(resourceGroup: string, nsg: string, name: string, rule: SecurityRule): Promise<void>;
   /** Succeeds when the rule is already gone (ARM answers 204). */
   deleteRule(resourceGroup: string, nsg: string, name: string): Promise<void>;
+  // Azure Firewall (docs/azure-firewall.md): every write replaces the whole firewall or rule collection
+  // group, so each one carries the etag it was planned from (If-Match) and loses with 412 to any other write.
+  listFirewalls(): Promise<AzureFirewall[]>;
+  getFirewall(resourceGroup: string, name: string): Promise<AzureFirewall>;
+  putFirewall(resourceGroup: string, name: string, firewall: AzureFirewall, etag: string | undefined): Promise<void>;
+  getFirewallPolicy(resourceGroup: string, name: string): Promise<FirewallPolicy>;
+  getRuleCollectionGroup(
+    resourceGroup: string,
+    policy: string,
+    name: string,
+  ): Promise<FirewallPolicyRuleCollectionGroup>;
+  /** `etag` undefined: create only (If-None-Match: *), so two jit processes never both create the group. */
+  putRuleCollectionGroup(
+    resourceGroup: string,
+    policy: string,
+    name: string,
+    group: FirewallPolicyRuleCollectionGroup,
+    etag: string | undefined,
+  ): Promise<void>;
+  deleteRuleCollectionGroup(
+    resourceGroup: string,
+    policy: string,
+    name: string,
+    etag: string | undefined,
+  ): Promise<void>;
 }
 
 export interface ArmClients {
@@ -181,6 +214,37 @@ export function createAzureApi({ network, compute, send }: ArmClients, subscript
           updateIntervalInMs: LRO_POLL_MS,
         });
       }),
+    listFirewalls: () => guard({ action: 'listing Azure Firewalls' }, () => collect(network.azureFirewalls.listAll())),
+    getFirewall: (resourceGroup, name) =>
+      guard({ action: `reading Azure Firewall ${name}` }, () => network.azureFirewalls.get(resourceGroup, name)),
+    putFirewall: (resourceGroup, name, firewall, etag) =>
+      guard({ action: `writing Azure Firewall ${name}` }, async () => {
+        await network.azureFirewalls.beginCreateOrUpdateAndWait(resourceGroup, name, firewall, {
+          updateIntervalInMs: LRO_POLL_MS,
+          requestOptions: { customHeaders: etag ? { 'If-Match': etag } : {} },
+        });
+      }),
+    getFirewallPolicy: (resourceGroup, name) =>
+      guard({ action: `reading firewall policy ${name}` }, () => network.firewallPolicies.get(resourceGroup, name)),
+    getRuleCollectionGroup: (resourceGroup, policy, name) =>
+      guard({ action: `reading rule collection group ${name} of firewall policy ${policy}` }, () =>
+        network.firewallPolicyRuleCollectionGroups.get(resourceGroup, policy, name),
+      ),
+    putRuleCollectionGroup: (resourceGroup, policy, name, group, etag) =>
+      guard({ action: `writing rule collection group ${name} of firewall policy ${policy}` }, async () => {
+        const groups = network.firewallPolicyRuleCollectionGroups;
+        await groups.beginCreateOrUpdateAndWait(resourceGroup, policy, name, group, {
+          updateIntervalInMs: LRO_POLL_MS,
+          requestOptions: { customHeaders: etag ? { 'If-Match': etag } : { 'If-None-Match': '*' } },
+        });
+      }),
+    deleteRuleCollectionGroup: (resourceGroup, policy, name, etag) =>
+      guard({ action: `deleting rule collection group ${name} of firewall policy ${policy}` }, () =>
+        network.firewallPolicyRuleCollectionGroups.beginDeleteAndWait(resourceGroup, policy, name, {
+          updateIntervalInMs: LRO_POLL_MS,
+          requestOptions: { customHeaders: etag ? { 'If-Match': etag } : {} },
+        }),
+      ),
     deleteRule: (resourceGroup, nsg, name) =>
       guard({ action: `deleting rule ${name} from network security group ${nsg}` }, () =>
         network.securityRules.beginDeleteAndWait(resourceGroup, nsg, name, { updateIntervalInMs: LRO_POLL_MS }),

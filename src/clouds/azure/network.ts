@@ -45,6 +45,13 @@ export interface AddressPath {
    * routes"; observed as 0.0.0.0/0 in the tag: codewithme.cloud "Azure NSG VirtualNetwork Tag", 2019).
    */
   broadVirtualNetwork: boolean;
+  /** The subnet and its VNet (an Azure Firewall in that VNet's AzureFirewallSubnet guards the VM). */
+  subnetId?: string;
+  vnetId?: string;
+  /** The VNet has an `AzureFirewallSubnet` (docs/azure-firewall.md, "Finding the firewall"). */
+  firewallSubnet?: boolean;
+  /** The next-hop address of the subnet's default route when it goes to a virtual appliance. */
+  defaultNextHop?: string;
 }
 
 export interface VmNetwork {
@@ -153,6 +160,15 @@ function privateAddressOf(config: NetworkInterfaceIPConfiguration): { address: s
   return block && { address: block.cidr, family: block.family };
 }
 
+/** The appliance address the subnet's default route of `family` goes to, if it goes to one. */
+function defaultNextHopOf(table: RouteTable | undefined, family: 4 | 6): string | undefined {
+  const defaultRoute = family === 4 ? '0.0.0.0/0' : '::/0';
+  const route = (table?.routes ?? []).find(
+    (r) => r.addressPrefix?.trim() === defaultRoute && r.nextHopType?.toLowerCase() === 'virtualappliance',
+  );
+  return route?.nextHopIpAddress?.trim() || undefined;
+}
+
 /** Whether a route table sends the default route of `family` to a virtual appliance. */
 function defaultRouteToAppliance(table: RouteTable | undefined, family: 4 | 6): boolean {
   const defaultRoute = family === 4 ? '0.0.0.0/0' : '::/0';
@@ -180,12 +196,17 @@ async function nicPaths(lookup: NetworkLookup, nicId: string): Promise<ConfigPat
       if (subnetNsgId) void lookup.nsg(subnetNsgId);
       const routeTableId = subnet?.routeTable?.id;
       const routeTable = routeTableId ? await lookup.routeTable(routeTableId) : undefined;
+      const nextHop = defaultNextHopOf(routeTable, parsed.family);
       return {
         address: parsed.address,
         family: parsed.family,
         nsgIds: [subnetNsgId, nicNsgId].filter((id): id is string => id !== undefined),
         vnetPrefixes: [...(vnet?.addressSpace?.addressPrefixes ?? [])],
         broadVirtualNetwork: defaultRouteToAppliance(routeTable, parsed.family),
+        ...(subnetId ? { subnetId } : {}),
+        ...(vnet?.id ? { vnetId: vnet.id } : {}),
+        firewallSubnet: (vnet?.subnets ?? []).some((s) => s.name?.toLowerCase() === 'azurefirewallsubnet'),
+        ...(nextHop ? { defaultNextHop: nextHop } : {}),
         publicIp,
       };
     }),

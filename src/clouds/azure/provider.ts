@@ -18,6 +18,7 @@ import type {
   CloudGrant,
   CloudProvider,
   EnableOptions,
+  GrantEndpoint,
   GrantSpec,
   Progress,
   RoleDocuments,
@@ -27,21 +28,46 @@ import type {
   TargetStatus,
 } from '../../core/ports.js';
 import { MANAGEMENT_PORTS } from '../../core/model.js';
-import type { SecurityRule } from './arm-api.js';
-import { idKey, parseArmId, tryParseArmId } from './arm-id.js';
+import type { AzureFirewall, SecurityRule } from './arm-api.js';
+import { idKey, parseArmId, sameId, tryParseArmId } from './arm-id.js';
 import type { AzureCloud } from './environment.js';
 import { isNotFound } from './errors.js';
 import { openManagementPorts, portExposure } from './exposure.js';
 import { requesterFromToken } from './identity.js';
 import { type AzureRuleRef, grantRulesInSubscription, grantRulesOnVm, grantsFrom, parseRuleRefs } from './grant-rules.js';
 import { requireNoBlockingLock } from './locks.js';
-import { listLookup, type NsgSnapshot, resolveNetwork, type VmNetwork } from './network.js';
+import { getLookup, listLookup, type NsgSnapshot, resolveNetwork, type VmNetwork } from './network.js';
 import { NsgEdit } from './nsg-edit.js';
 import { allowEdit, denyEdit, lockdownNotes, type PlannedEdit } from './plans.js';
 import { requireSomeNsg, resolveVmNetwork, scopeOf, type SubscriptionApis, tagValue, targetInfoOf } from './resolve.js';
 import { roleDocuments } from './role.js';
 import { allDenyRuleNames, ruleSummary } from './rules.js';
 import { type EditRuntime, realRuntime, retryWrite } from './write-retry.js';
+import {
+  byFirewall,
+  firewallPaths,
+  firewallRemoval,
+  withFirewallExposure,
+  withFirewallOpen,
+} from './firewall-report.js';
+import {
+  exposedError,
+  findFirewall,
+  firewallExposures,
+  firewallOnPath,
+  firewallRulesInSubscription,
+  firewallRulesOnVm,
+  type FirewallSnapshot,
+  mayHaveFirewall,
+  removeJitRules,
+  snapshotFirewall,
+  vmAddressOf,
+  withFirewallGrants,
+  writeJitRules,
+} from './firewall.js';
+import { planGrant } from './firewall-plan.js';
+import { type FirewallRuleRef, isJitNatRule, type NatRuleView, parseFirewallRefs } from './firewall-rules.js';
+import { parsePrefix } from '../../core/prefix.js';
 
 /** What index.ts resolves once: where Azure is, who we are, and clients per subscription. */
 export interface AzureSession extends SubscriptionApis {
@@ -75,6 +101,9 @@ export class AzureProvider implements CloudProvider {
   readonly cloud = 'azure' as const;
   /** Networks resolved by this process, by VM id: the snapshot later calls work from. */
   private readonly networks = new Map<string, VmNetwork>();
+  /** The Azure Firewall on each resolved VM's path, when there is one (firewall.ts). */
+  private readonly firewalls = new Map<string, FirewallSnapshot>();
+  private readonly apiFor = (subscriptionId: string) => this.session.api(subscriptionId);
 
   constructor(
     private readonly session: AzureSession,
@@ -95,12 +124,17 @@ export class AzureProvider implements CloudProvider {
   async resolveTarget(ref: string): Promise<TargetInfo> {
     const network = await resolveVmNetwork(this.session, this.settings['resource-group'], ref);
     this.networks.set(idKey(network.id), network);
-    return targetInfoOf(network, this.session.cloud.name);
+    const firewall = await findFirewall(network, this.apiFor, getLookup(this.apiFor));
+    if (firewall) this.firewalls.set(idKey(network.id), firewall);
+    return this.targetInfo(network);
   }
 
   async enable(target: TargetInfo, policy: Policy, options: EnableOptions): Promise<ChangeReport> {
     const network = await this.networkOf(target);
     requireSomeNsg(network);
+    const firewall = this.firewalls.get(idKey(network.id));
+    const exposures = firewall ? firewallExposures(network, firewall, policy.ports) : [];
+    if (firewall && exposures.length > 0) throw exposedError(network, firewall, exposures);
     await this.requireUnlocked(network);
     const planned = this.denyEdits(network, policy);
     const notes = [
@@ -122,9 +156,11 @@ export class AzureProvider implements CloudProvider {
     target: TargetInfo,
     grant: GrantSpec,
     options: { dryRun: boolean },
-  ): Promise<ChangeReport & { rules: unknown[] }> {
+  ): Promise<ChangeReport & { rules: unknown[]; endpoints?: GrantEndpoint[] }> {
     const network = await this.networkOf(target);
     requireSomeNsg(network);
+    const firewall = this.firewalls.get(idKey(network.id));
+    if (firewall) return this.openThroughFirewall(network, firewall, grant, options);
     await this.requireUnlocked(network);
     const planned = [...network.nsgs.values()].flatMap((nsg) => {
       const plan = allowEdit(network, nsg, grant, this.runtime.random);
@@ -153,15 +189,17 @@ export class AzureProvider implements CloudProvider {
 
   async closeGrant(grant: CloudGrant, options: { dryRun: boolean }): Promise<ChangeReport> {
     const refs = parseRuleRefs(grant.rules);
-    const changes = refs.map((ref) => this.removal(ref));
+    const firewallRefs = parseFirewallRefs(grant.rules);
+    const changes = [...firewallRefs.map(firewallRemoval), ...refs.map((ref) => this.removal(ref))];
     if (options.dryRun) return { changes, applied: false, notes: [] };
     const byNsg = new Map<string, AzureRuleRef[]>();
     for (const ref of refs) byNsg.set(idKey(ref.nsg), [...(byNsg.get(idKey(ref.nsg)) ?? []), ref]);
-    const results = await Promise.allSettled(
-      [...byNsg.values()].map(async (group) => {
+    const results = await Promise.allSettled([
+      ...[...byNsg.values()].map(async (group) => {
         for (const ref of group) await this.deleteRule(ref);
       }),
-    );
+      ...byFirewall(firewallRefs).map((group) => this.removeFirewallRules(group)),
+    ]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
     return { changes, applied: true, notes: [] };
@@ -179,13 +217,26 @@ export class AzureProvider implements CloudProvider {
    * would fail it with 412 and restart the whole batch. A DELETE names one jit rule, nothing else.
    */
   async closeGrants(grants: CloudGrant[], options: CloseGrantsOptions): Promise<CloseOutcome[]> {
-    const planned = grants.map((grant) => ({ grant, refs: parseRuleRefs(grant.rules) }));
-    const report = (refs: AzureRuleRef[], applied: boolean): ChangeReport => ({
-      changes: refs.map((ref) => this.removal(ref)),
+    const planned = grants.map((grant) => ({
+      grant,
+      refs: parseRuleRefs(grant.rules),
+      fw: parseFirewallRefs(grant.rules),
+    }));
+    const report = (refs: AzureRuleRef[], fw: FirewallRuleRef[], applied: boolean): ChangeReport => ({
+      changes: [...fw.map(firewallRemoval), ...refs.map((ref) => this.removal(ref))],
       applied,
       notes: [],
     });
-    if (options.dryRun) return planned.map(({ grant, refs }) => ({ grant, report: report(refs, false) }));
+    if (options.dryRun) return planned.map(({ grant, refs, fw }) => ({ grant, report: report(refs, fw, false) }));
+    // One write per firewall (or policy) for all its rules: each write replaces the whole collection.
+    const firewallFailures = new Map<string, unknown>();
+    await settleBounded(byFirewall(planned.flatMap((p) => p.fw)), NSG_LANES, async (group) => {
+      try {
+        await this.removeFirewallRules(group);
+      } catch (error) {
+        firewallFailures.set(idKey(group[0]!.firewall), error);
+      }
+    });
     const keyOf = (ref: AzureRuleRef) => `${idKey(ref.nsg)}|${lower(ref.name)}`;
     const byNsg = new Map<string, Map<string, AzureRuleRef>>();
     for (const ref of planned.flatMap((p) => p.refs)) {
@@ -206,26 +257,35 @@ export class AzureProvider implements CloudProvider {
         }
       }
     });
-    return planned.map(({ grant, refs }) => {
-      const error = refs.map((ref) => failures.get(keyOf(ref))).find((e) => e !== undefined);
-      return error !== undefined ? { grant, error } : { grant, report: report(refs, true) };
+    return planned.map(({ grant, refs, fw }) => {
+      const error = [
+        ...fw.map((ref) => firewallFailures.get(idKey(ref.firewall))),
+        ...refs.map((ref) => failures.get(keyOf(ref))),
+      ].find((e) => e !== undefined);
+      return error !== undefined ? { grant, error } : { grant, report: report(refs, fw, true) };
     });
   }
 
   async listGrants(target?: TargetInfo): Promise<CloudGrant[]> {
     if (target) {
       const network = await this.networkOf(target);
-      return grantsFrom(grantRulesOnVm(network, scopeOf(network, this.session.cloud.name)));
+      const nsgGrants = grantsFrom(grantRulesOnVm(network, scopeOf(network, this.session.cloud.name)));
+      const firewall = this.firewalls.get(idKey(network.id));
+      if (!firewall) return nsgGrants;
+      const scope = scopeOf(network, this.session.cloud.name);
+      return withFirewallGrants(nsgGrants, firewallRulesOnVm(network, firewall, scope));
     }
     const subscriptionId = await this.session.defaultSubscription();
     const api = await this.session.api(subscriptionId);
-    const [nsgs, nics] = await Promise.all([api.listNsgs(), api.listNics()]);
-    const found = grantRulesInSubscription(nsgs, nics, {
+    const [nsgs, nics, firewalls] = await Promise.all([api.listNsgs(), api.listNics(), api.listFirewalls()]);
+    const options = {
       resourceGroup: this.settings['resource-group'],
-      scopeOf: (vm) => scopeOf(vm, this.session.cloud.name),
+      scopeOf: (vm: { subscriptionId: string; resourceGroup: string }) => scopeOf(vm, this.session.cloud.name),
       orphanScope: { subscription: subscriptionId, 'azure-cloud': this.session.cloud.name },
-    });
-    return grantsFrom(found);
+    };
+    const found = grantRulesInSubscription(nsgs, nics, options);
+    const onFirewalls = await firewallRulesInSubscription(this.apiFor, firewalls, nics, options);
+    return withFirewallGrants(grantsFrom(found), onFirewalls);
   }
 
   async status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus> {
@@ -233,10 +293,18 @@ export class AzureProvider implements CloudProvider {
     const own = allDenyRuleNames(network);
     const nsgs = [...network.nsgs.values()];
     const lockedDown = nsgs.length > 0 && nsgs.every((nsg) => nsg.rules.some((rule) => own.has(lower(rule.name))));
+    const exposure = policy ? portExposure(network, policy.ports, grantSources) : [];
+    const firewall = this.firewalls.get(idKey(network.id));
+    const scope = scopeOf(network, this.session.cloud.name);
     return {
-      target: targetInfoOf(network, this.session.cloud.name),
-      exposure: policy ? portExposure(network, policy.ports, grantSources) : [],
+      target: this.targetInfo(network),
+      exposure: firewall && policy
+        ? withFirewallExposure(exposure, firewallExposures(network, firewall, policy.ports))
+        : exposure,
       lockedDown,
+      ...(firewall
+        ? { firewall: firewallPaths(firewall, firewallRulesOnVm(network, firewall, scope)) }
+        : {}),
     };
   }
 
@@ -249,14 +317,26 @@ export class AzureProvider implements CloudProvider {
       api.listNsgs(),
       api.listRouteTables(),
     ]);
+    // Firewalls are listed only once some VM's network points at one (firewall.ts `mayHaveFirewall`).
+    let listed: Promise<AzureFirewall[]> | undefined;
+    const firewallList = () => (listed ??= api.listFirewalls());
     const lookup = listLookup({ nics, vnets, nsgs, routeTables });
+    // Each firewall on some VM's path is read once (with its policy's groups), however many VMs it guards.
+    const read = new Map<string, Promise<FirewallSnapshot>>();
+    const snapshots = (firewall: AzureFirewall) => {
+      const key = idKey(firewall.id ?? '');
+      if (!read.has(key)) read.set(key, snapshotFirewall(this.apiFor, lookup, firewall));
+      return read.get(key)!;
+    };
     const group = this.settings['resource-group'];
     const inScope = vms.filter((vm) => !group || lower(tryParseArmId(vm.id ?? '')?.resourceGroup) === lower(group));
     this.progress.step(`Evaluating ${inScope.length} VM${inScope.length === 1 ? '' : 's'} against ${nsgs.length} NSGs…`);
     const findings = await Promise.all(
       inScope.map(async (vm): Promise<ScanFinding | undefined> => {
         const network = await resolveNetwork(vm, lookup);
-        const open = openManagementPorts(network, MANAGEMENT_PORTS);
+        const firewall = mayHaveFirewall(network) ? firewallOnPath(network, await firewallList()) : undefined;
+        const snapshot = firewall ? await snapshots(firewall) : undefined;
+        const open = withFirewallOpen(openManagementPorts(network, MANAGEMENT_PORTS), network, snapshot);
         if (open.length === 0) return undefined;
         const managed = tagValue(network.tags, POLICY_TAG) !== undefined;
         return { target: { id: network.id, name: network.name }, open, managed };
@@ -276,6 +356,14 @@ export class AzureProvider implements CloudProvider {
     if (known) return known;
     await this.resolveTarget(target.id);
     return this.networks.get(idKey(target.id))!;
+  }
+
+  private targetInfo(network: VmNetwork): TargetInfo {
+    const firewall = this.firewalls.get(idKey(network.id));
+    return {
+      ...targetInfoOf(network, this.session.cloud.name),
+      ...(firewall ? { natAddresses: firewall.publicAddresses } : {}),
+    };
   }
 
   // ---- writing ----------------------------------------------------------------------------------
@@ -391,6 +479,96 @@ export class AzureProvider implements CloudProvider {
     for (const network of this.networks.values()) {
       const snapshot = network.nsgs.get(idKey(ref.nsg));
       if (snapshot) snapshot.rules = snapshot.rules.filter((rule) => lower(rule.name) !== lower(ref.name));
+    }
+  }
+
+  // ---- Azure Firewall (firewall.ts, firewall-plan.ts) -------------------------------------------
+
+  /**
+   * A grant through the VM's Azure Firewall: a DNAT rule for the requester alone on the firewall, and
+   * the NSG allow the translated traffic needs, whose source is the firewall's subnet: DNAT to a
+   * private address arrives from one of the firewall's addresses there (docs/azure-firewall.md, "What
+   * the VM sees"). The NSG rules are written first; if the firewall write then fails, they are undone.
+   */
+  private async openThroughFirewall(
+    network: VmNetwork,
+    firewall: FirewallSnapshot,
+    grant: GrantSpec,
+    options: { dryRun: boolean },
+  ): Promise<ChangeReport & { rules: unknown[]; endpoints: GrantEndpoint[] }> {
+    const vmAddress = vmAddressOf(network);
+    const firewallAddress = firewall.publicAddresses[0];
+    const firewallSource = firewall.sourcePrefixes[0];
+    if (!vmAddress || !firewallAddress || !firewallSource || parsePrefix(grant.source, '--source').family !== 4) {
+      throw new ProviderError(
+        'JIT_AZURE_FIREWALL_UNUSABLE',
+        `${network.name} is behind Azure Firewall ${firewall.name}, but ${!vmAddress ? 'the VM has no IPv4 private address' : !firewallAddress ? 'the firewall has no public IP address' : !firewallSource ? "the firewall's subnet address is unknown" : `--source ${grant.source} is not IPv4`}: a grant is a DNAT rule from an IPv4 address to the VM. Nothing was changed.`,
+        { hint: 'Request from an IPv4 address (--source), or give the firewall a public IP address.' },
+      );
+    }
+    const plan = (all: readonly NatRuleView[]) =>
+      planGrant({ vmName: network.name, vmAddress, firewallName: firewall.name, firewallAddress, grant, all });
+    const preview = plan(firewall.natRules);
+    const nsgGrant: GrantSpec = { ...grant, source: firewallSource };
+    const planned = [...network.nsgs.values()].flatMap((nsg) => {
+      const edit = allowEdit(network, nsg, nsgGrant, this.runtime.random);
+      return edit ? [{ nsg, plan: edit }] : [];
+    });
+    const edits = await this.edits(planned);
+    const dnatChanges = (rules: NatRuleView[]): RuleChange[] =>
+      rules.map((rule) => ({
+        op: 'add-rule',
+        on: firewall.name,
+        summary: `${rule.name} DNAT ${rule.protocols.join('+')} ${rule.sources.join(',')} → ${rule.destination}:${rule.port} → ${rule.translatedAddress}:${rule.translatedPort}`,
+        detail: { firewall: firewall.id, ...(firewall.policy ? { policy: firewall.policy.id } : {}), ...rule },
+      }));
+    const refs = (rules: NatRuleView[]): FirewallRuleRef[] =>
+      rules.map((rule) => ({
+        firewall: firewall.id,
+        ...(firewall.policy ? { policy: firewall.policy.id } : {}),
+        name: rule.name,
+      }));
+    const nsgPreview = edits.flatMap((edit) => edit.preview());
+    if (options.dryRun) {
+      const nsgRefs = nsgPreview.filter((c) => c.op !== 'remove-rule').map((c) => ({ nsg: c.detail?.nsg, name: c.detail?.name }));
+      return {
+        changes: [...dnatChanges(preview.rules), ...nsgPreview],
+        applied: false,
+        notes: [],
+        rules: [...refs(preview.rules), ...nsgRefs],
+        endpoints: preview.endpoints,
+      };
+    }
+    await this.requireUnlocked(network);
+    await this.applyAll(network, edits);
+    let written = preview;
+    try {
+      await writeJitRules(this.apiFor, this.runtime, firewall, (all) => {
+        written = plan(all);
+        return { add: written.rules, remove: [] };
+      });
+    } catch (error) {
+      await this.undo(network, edits, error);
+    }
+    const nsgRefs = edits.flatMap((edit) => edit.ownedRules().map((rule): AzureRuleRef => ({ nsg: edit.nsg.id, name: rule.name ?? '' })));
+    return {
+      changes: [...dnatChanges(written.rules), ...edits.flatMap((edit) => edit.changes())],
+      applied: true,
+      notes: [],
+      rules: [...refs(written.rules), ...nsgRefs],
+      endpoints: written.endpoints,
+    };
+  }
+
+  /** Removes some of jit's DNAT rules from one firewall (or its policy's jit group), in one write. */
+  private async removeFirewallRules(refs: FirewallRuleRef[]): Promise<void> {
+    await removeJitRules(this.apiFor, this.runtime, getLookup(this.apiFor), refs);
+    const names = new Set(refs.map((ref) => ref.name.toLowerCase()));
+    for (const snapshot of this.firewalls.values()) {
+      if (!sameId(snapshot.id, refs[0]?.firewall)) continue;
+      const removed = (rule: NatRuleView) => isJitNatRule(rule) && names.has(rule.name.toLowerCase());
+      snapshot.natRules = snapshot.natRules.filter((rule) => !removed(rule));
+      snapshot.stale = true;
     }
   }
 

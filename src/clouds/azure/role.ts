@@ -10,6 +10,12 @@
  * - grants: write and delete security rules;
  * - long-running operations: the status URLs the SDK polls (Microsoft.Network
  *   `locations/operations`, and `locations/operationResults` for deletes): read-only;
+ * - Azure Firewall (docs/azure-firewall.md): list and read firewalls, read their policies and rule
+ *   collection groups (finding the firewall on a VM's path, its DNAT rules); a grant writes the whole
+ *   firewall (classic rules: there is no finer write) or jit's rule collection group (policy), and
+ *   closing the last grant deletes that group. A firewall PUT names its subnet and public IPs, so ARM
+ *   checks the linked-resource `join` actions on them (Learn "linked access check"); none is needed
+ *   for a rule collection group. Both roles need them: `request` and `revoke` write the firewall;
  * - admins also write the `jit-access` policy tag, through the tags API
  *   (`Microsoft.Resources/tags/write`): no VM write, which would need
  *   `Microsoft.Compute/virtualMachines/write` and be checked against the VM's linked resources.
@@ -28,11 +34,19 @@ const READ = [
   'Microsoft.Network/locations/operations/read',
   'Microsoft.Network/locations/operationResults/read',
   'Microsoft.Authorization/locks/read',
+  'Microsoft.Network/azureFirewalls/read',
+  'Microsoft.Network/firewallPolicies/read',
+  'Microsoft.Network/firewallPolicies/ruleCollectionGroups/read',
 ];
 
 const GRANT = [
   'Microsoft.Network/networkSecurityGroups/securityRules/write',
   'Microsoft.Network/networkSecurityGroups/securityRules/delete',
+  'Microsoft.Network/azureFirewalls/write',
+  'Microsoft.Network/virtualNetworks/subnets/join/action',
+  'Microsoft.Network/publicIPAddresses/join/action',
+  'Microsoft.Network/firewallPolicies/ruleCollectionGroups/write',
+  'Microsoft.Network/firewallPolicies/ruleCollectionGroups/delete',
 ];
 
 const ADMIN = ['Microsoft.Resources/tags/write'];
@@ -56,7 +70,7 @@ export function roleDocuments(subscriptionId: string | undefined): RoleDocuments
   return {
     requester: definition(
       'jit-access requester',
-      'Request, extend and revoke just-in-time network access with jit-access (NSG rules only), and see its status.',
+      'Request, extend and revoke just-in-time network access with jit-access (NSG rules, and DNAT rules on an Azure Firewall in front of the VM), and see its status.',
       [...READ, ...GRANT],
       scope,
     ),

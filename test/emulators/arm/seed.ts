@@ -173,3 +173,88 @@ export function seedFromJson(emu: ArmEmulator, seed: SeedFile): SeededVm[] {
   if (seed.snapshot) emu.state.restore(seed.snapshot);
   return (seed.linuxVms ?? []).map((vm) => seedLinuxVm(emu, vm));
 }
+
+export interface SeedFirewallOptions {
+  subscriptionId?: string;
+  resourceGroup?: string;
+  /** Default `fw-hub`. */
+  name?: string;
+  /** The VNet whose `AzureFirewallSubnet` (10.0.1.0/26) holds the firewall. Default `vnet-jit`. */
+  vnetName?: string;
+  /** The firewall's public address. Default 198.51.100.7. */
+  publicIp?: string;
+  /** The firewall's private address, the next hop of the VM subnets' default route. Default 10.0.1.4. */
+  privateIp?: string;
+  /** Governed by a Firewall Policy `${name}-policy` with these rule collection groups instead of classic rules. */
+  policyGroups?: { name: string; properties: Record<string, unknown> }[];
+  natRuleCollections?: Record<string, unknown>[];
+  networkRuleCollections?: Record<string, unknown>[];
+}
+
+export interface SeededFirewall {
+  firewallId: string;
+  policyId: string | undefined;
+  publicIp: string;
+  privateIp: string;
+  /** The AzureFirewallSubnet prefix: the source address the VM sees for DNAT traffic. */
+  subnetPrefix: string;
+}
+
+/** The route a VM subnet needs to send its traffic through the seeded firewall. */
+export function defaultRouteTo(firewallPrivateIp = '10.0.1.4'): RouteInput {
+  return { name: 'default-to-firewall', addressPrefix: '0.0.0.0/0', nextHopType: 'VirtualAppliance', nextHopIpAddress: firewallPrivateIp };
+}
+
+/** A user DNAT rule, classic shape: `port` on the firewall's `publicIp` to `translated`:`toPort`, from `sources`. */
+export function classicDnatRule(name: string, publicIp: string, port: number, translated: string, toPort: number, sources = ['*']): Record<string, unknown> {
+  return {
+    name,
+    sourceAddresses: sources,
+    destinationAddresses: [publicIp],
+    destinationPorts: [String(port)],
+    protocols: ['TCP'],
+    translatedAddress: translated,
+    translatedPort: String(toPort),
+  };
+}
+
+/**
+ * An Azure Firewall in `AzureFirewallSubnet` of the VNet (created when missing), with a public IP, and
+ * classic rule collections or (with `policyGroups`) a Firewall Policy. Pair it with seedLinuxVm's
+ * `routes: [defaultRouteTo()]` and `publicIp` unset: the hub-and-spoke VM jit could not reach before.
+ */
+export function seedFirewall(emu: ArmEmulator, options: SeedFirewallOptions = {}): SeededFirewall {
+  const { state } = emu;
+  const sub = options.subscriptionId ?? DEFAULT_SUBSCRIPTION_ID;
+  const rg = options.resourceGroup ?? 'rg-jit';
+  const name = options.name ?? 'fw-hub';
+  const vnetName = options.vnetName ?? 'vnet-jit';
+  const publicIp = options.publicIp ?? '198.51.100.7';
+  const privateIp = options.privateIp ?? '10.0.1.4';
+  const subnetPrefix = '10.0.1.0/26';
+  state.addResourceGroup(sub, rg);
+  if (!state.getVnet(sub, rg, vnetName)) state.putVnet(sub, rg, vnetName, { addressPrefixes: ['10.0.0.0/16'] });
+  if (!state.getSubnet(sub, rg, vnetName, 'AzureFirewallSubnet')) {
+    state.putSubnet(sub, rg, vnetName, { name: 'AzureFirewallSubnet', addressPrefix: subnetPrefix });
+  }
+  state.putPublicIp(sub, rg, `${name}-ip`, { ipAddress: publicIp });
+  const policyId = options.policyGroups ? resourceId(sub, rg, 'fwp', `${name}-policy`) : undefined;
+  if (options.policyGroups) state.putFirewallPolicy(sub, rg, `${name}-policy`, { ruleCollectionGroups: options.policyGroups });
+  state.putFirewall(sub, rg, name, {
+    ipConfigurations: [
+      {
+        name: 'fw-ipconfig',
+        subnetId: `${resourceId(sub, rg, 'vnet', vnetName)}/subnets/AzureFirewallSubnet`,
+        publicIpId: resourceId(sub, rg, 'pip', `${name}-ip`),
+        privateIPAddress: privateIp,
+      },
+    ],
+    ...(policyId
+      ? { firewallPolicyId: policyId }
+      : {
+          natRuleCollections: options.natRuleCollections ?? [],
+          networkRuleCollections: options.networkRuleCollections ?? [],
+        }),
+  });
+  return { firewallId: resourceId(sub, rg, 'fw', name), policyId, publicIp, privateIp, subnetPrefix };
+}

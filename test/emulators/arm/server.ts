@@ -27,6 +27,7 @@ import {
   resourceId,
   TYPES,
 } from './state.js';
+import { groupResource, validateFirewall, validateRuleCollectionGroup } from './firewalls.js';
 import { emulatorTls } from './tls.js';
 import { callerOf, readToken, type TokenClaims } from './token.js';
 import {
@@ -285,6 +286,8 @@ class Emulator implements ArmEmulator {
   port = 0;
   private readonly server: Server;
   private readonly operations = new Map<string, Operation>();
+  /** The last operation started on a firewall or firewall policy, by lower-case id. */
+  private readonly busy = new Map<string, Operation>();
 
   constructor(options: ArmEmulatorOptions) {
     const polls = options.lroPolls;
@@ -578,6 +581,10 @@ class Emulator implements ArmEmulator {
     }
     const id = resourceId(sub, group.name, kind, name);
     const stored = this.state.raw(id);
+    if (kind === 'fw' && rest.length === 6 && method === 'PUT') return this.putFirewall(ctx, stored, sub, group.name, name);
+    if (kind === 'fwp' && restLower[6] === 'rulecollectiongroups' && stored && rest.length <= 8) {
+      return this.ruleCollectionGroups(ctx, stored, rest[7]);
+    }
     if (rest.length === 6) {
       if (method === 'GET') {
         if (!stored) throw resourceNotFound(TYPES[kind], name, rg);
@@ -826,6 +833,162 @@ class Emulator implements ArmEmulator {
     nsg.properties.provisioningState = state ?? (busy ? 'Updating' : 'Succeeded');
   }
 
+  // ---- Azure Firewalls and Firewall Policies (firewalls.ts) --------------------------------------
+
+  /** Parallel updates of one firewall (or policy) are refused while one runs (SPEC.md §Azure Firewall). */
+  private requireIdle(resourceId: string): void {
+    const running = this.busy.get(resourceId.toLowerCase());
+    if (running?.status !== 'InProgress') return;
+    throw new ArmError(
+      409,
+      'AnotherOperationInProgress',
+      `Another operation on this or dependent resource is in progress. To retrieve status of the operation use uri: ${this.url}/operations/${running.id}.`,
+    );
+  }
+
+  /** A whole-firewall PUT: replaces every collection; a long-running operation; If-Match on the firewall's etag. */
+  private putFirewall(
+    ctx: RequestContext,
+    stored: ArmResource | undefined,
+    sub: string,
+    rg: string,
+    name: string,
+  ): Reply {
+    const body = ctx.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request.', { details: [] });
+    }
+    const id = resourceId(sub, rg, 'fw', name);
+    this.checkPreconditions(ctx, stored !== undefined, stored?.etag);
+    this.requireIdle(id);
+    const given = ((body as Json).properties ?? {}) as Json;
+    const { provisioningState: _p, ...properties } = given;
+    const error = validateFirewall(id, properties);
+    if (error) throw error;
+    // The RP fills in what a client cannot set (SDK model AzureFirewallIPConfiguration: privateIPAddress
+    // and type are read-only): the address allocated in AzureFirewallSubnet stays with its configuration.
+    const previousConfigs = ((stored?.properties.ipConfigurations as Json[] | undefined) ?? []);
+    properties.ipConfigurations = ((properties.ipConfigurations as Json[] | undefined) ?? []).map((config) => {
+      const known = previousConfigs.find((c) => same(c.name as string, String(config.name)));
+      const knownProps = (known?.properties ?? {}) as Json;
+      return {
+        ...config,
+        id: `${id}/azureFirewallIpConfigurations/${String(config.name)}`,
+        type: 'Microsoft.Network/azureFirewalls/azureFirewallIpConfigurations',
+        properties: {
+          ...((config.properties ?? {}) as Json),
+          ...(knownProps.privateIPAddress ? { privateIPAddress: knownProps.privateIPAddress } : {}),
+          provisioningState: 'Succeeded',
+        },
+      };
+    });
+    const resource: ArmResource = {
+      ...(stored ?? {}),
+      id,
+      name: stored?.name ?? name,
+      type: TYPES.fw,
+      location: typeof (body as Json).location === 'string' ? ((body as Json).location as string) : (stored?.location ?? 'westeurope'),
+      ...((body as Json).tags ? { tags: (body as Json).tags as Record<string, string> } : {}),
+      etag: newEtag(),
+      properties: { ...properties, provisioningState: 'Updating' },
+    };
+    const previous = stored ? structuredClone(stored) : undefined;
+    this.state.put(resource);
+    const live = this.state.raw(id)!;
+    live.etag = resource.etag;
+    const op = this.startOperation(ctx, 'network', {
+      onSuccess: () => {
+        live.properties.provisioningState = 'Succeeded';
+      },
+      onFailure: () => {
+        live.properties.provisioningState = 'Failed';
+      },
+      onCancel: () => {
+        if (previous) this.state.put(previous);
+        else this.state.delete(id);
+      },
+    });
+    this.busy.set(id.toLowerCase(), op);
+    return {
+      status: stored ? 200 : 201,
+      body: this.state.view(live),
+      headers: this.lroHeaders(ctx, op, 'network', live.location ?? 'westeurope', false),
+    };
+  }
+
+  /** `…/firewallPolicies/{p}/ruleCollectionGroups[/{g}]`: list, GET, PUT and DELETE (both long-running). */
+  private ruleCollectionGroups(ctx: RequestContext, policy: ArmResource, name: string | undefined): Reply {
+    const groups = this.state.rawRuleCollectionGroups(policy);
+    if (name === undefined) {
+      if (ctx.method !== 'GET') throw notEmulated(ctx.method, ctx.path);
+      return this.page(ctx, structuredClone(groups));
+    }
+    const index = groups.findIndex((g) => same(g.name as string, name));
+    const existing = groups[index];
+    const id = `${policy.id}/ruleCollectionGroups/${(existing?.name as string | undefined) ?? name}`;
+    if (ctx.method === 'GET') {
+      if (!existing) throw childNotFound(id);
+      return { status: 200, body: structuredClone(existing) };
+    }
+    this.checkPreconditions(ctx, existing !== undefined, existing?.etag as string | undefined);
+    if (ctx.method === 'DELETE') {
+      if (!existing) return { status: 204 };
+      this.requireIdle(policy.id);
+      (existing.properties as Json).provisioningState = 'Deleting';
+      const op = this.startOperation(ctx, 'network', {
+        onSuccess: () => {
+          const at = groups.indexOf(existing);
+          if (at >= 0) groups.splice(at, 1);
+          policy.etag = newEtag();
+        },
+        onFailure: () => {
+          (existing.properties as Json).provisioningState = 'Failed';
+        },
+        onCancel: () => {
+          (existing.properties as Json).provisioningState = 'Succeeded';
+        },
+      });
+      this.busy.set(policy.id.toLowerCase(), op);
+      return { status: 202, headers: this.lroHeaders(ctx, op, 'network', policy.location ?? 'westeurope', true) };
+    }
+    if (ctx.method !== 'PUT') throw notEmulated(ctx.method, ctx.path);
+    const body = ctx.body;
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+      throw new ArmError(400, 'InvalidRequestFormat', 'Cannot parse the request.', { details: [] });
+    }
+    this.requireIdle(policy.id);
+    const { provisioningState: _p, ...properties } = ((body as Json).properties ?? {}) as Json;
+    const siblings = groups.filter((g) => g !== existing);
+    const error = validateRuleCollectionGroup(id, properties, siblings);
+    if (error) throw error;
+    const group = groupResource(policy.id, (existing?.name as string | undefined) ?? name, properties, newEtag());
+    (group.properties as Json).provisioningState = 'Updating';
+    if (existing) groups[index] = group;
+    else groups.push(group);
+    policy.etag = newEtag();
+    const op = this.startOperation(ctx, 'network', {
+      onSuccess: () => {
+        (group.properties as Json).provisioningState = 'Succeeded';
+      },
+      onFailure: () => {
+        (group.properties as Json).provisioningState = 'Failed';
+      },
+      onCancel: () => {
+        const at = groups.indexOf(group);
+        if (at >= 0) {
+          if (existing) groups[at] = existing;
+          else groups.splice(at, 1);
+        }
+      },
+    });
+    this.busy.set(policy.id.toLowerCase(), op);
+    return {
+      status: existing ? 200 : 201,
+      body: structuredClone(group),
+      headers: this.lroHeaders(ctx, op, 'network', policy.location ?? 'westeurope', false),
+    };
+  }
+
   // ---- virtual machines ------------------------------------------------------------------------
 
   private patchVm(ctx: RequestContext, vm: ArmResource | undefined, name: string, rg: string): Reply {
@@ -1000,6 +1163,6 @@ export async function startArmEmulator(options: ArmEmulatorOptions = {}): Promis
 
 // One import for tests: the seeding helpers, the client options and the token helpers.
 export { armSubprocessEnv, fakeAzEnv } from './client-options.js';
-export { type SeededVm, seedLinuxVm } from './seed.js';
+export { classicDnatRule, defaultRouteTo, type SeededFirewall, type SeededVm, seedFirewall, seedLinuxVm } from './seed.js';
 export { DEFAULT_SUBSCRIPTION_ID } from './token.js';
 export { resourceId };

@@ -118,6 +118,31 @@ export interface NsgInput {
   securityRules?: SecurityRuleInput[];
 }
 
+/** An Azure Firewall's IP configuration: the first one's subnet must be the VNet's `AzureFirewallSubnet`. */
+interface FirewallIpConfigInput {
+  name?: string;
+  subnetId: string;
+  publicIpId?: string;
+  /** The firewall's private address in AzureFirewallSubnet (what a route's next hop names). */
+  privateIPAddress: string;
+}
+
+export interface FirewallInput {
+  location?: string;
+  ipConfigurations: FirewallIpConfigInput[];
+  /** A Firewall Policy id: the firewall then has no classic collections. */
+  firewallPolicyId?: string;
+  natRuleCollections?: Json[];
+  networkRuleCollections?: Json[];
+  applicationRuleCollections?: Json[];
+}
+
+export interface FirewallPolicyInput {
+  location?: string;
+  /** Rule collection groups as ARM returns them: `{ name, properties: { priority, ruleCollections } }`. */
+  ruleCollectionGroups?: { name: string; properties: Json }[];
+}
+
 export interface StateSnapshot {
   subscriptions: SubscriptionRecord[];
   resourceGroups: ResourceGroupRecord[];
@@ -132,6 +157,8 @@ export const TYPES = {
   nsg: 'Microsoft.Network/networkSecurityGroups',
   pip: 'Microsoft.Network/publicIPAddresses',
   rt: 'Microsoft.Network/routeTables',
+  fw: 'Microsoft.Network/azureFirewalls',
+  fwp: 'Microsoft.Network/firewallPolicies',
 } as const;
 export type ResourceKind = keyof typeof TYPES;
 
@@ -563,6 +590,87 @@ export class ArmState {
     return this.get(resourceId(subscriptionId, resourceGroup, 'rt', name));
   }
 
+  // ---- Azure Firewalls and Firewall Policies --------------------------------------------------
+
+  /** A firewall (REST spec example AzureFirewallPut.json): classic collections or a `firewallPolicy` reference. */
+  putFirewall(subscriptionId: string, resourceGroup: string, name: string, input: FirewallInput): ArmResource {
+    return this.putTopLevel('fw', subscriptionId, resourceGroup, name, input, (id) => ({
+      etag: newEtag(),
+      properties: {
+        provisioningState: 'Succeeded',
+        sku: { name: 'AZFW_VNet', tier: 'Standard' },
+        threatIntelMode: 'Alert',
+        additionalProperties: {},
+        ipConfigurations: input.ipConfigurations.map((config, index) => ({
+          name: config.name ?? `ipconfig${index + 1}`,
+          id: `${id}/azureFirewallIpConfigurations/${config.name ?? `ipconfig${index + 1}`}`,
+          type: 'Microsoft.Network/azureFirewalls/azureFirewallIpConfigurations',
+          properties: {
+            provisioningState: 'Succeeded',
+            privateIPAddress: config.privateIPAddress,
+            subnet: { id: config.subnetId },
+            ...(config.publicIpId ? { publicIPAddress: { id: config.publicIpId } } : {}),
+          },
+        })),
+        ...(input.firewallPolicyId
+          ? { firewallPolicy: { id: input.firewallPolicyId } }
+          : {
+              natRuleCollections: input.natRuleCollections ?? [],
+              networkRuleCollections: input.networkRuleCollections ?? [],
+              applicationRuleCollections: input.applicationRuleCollections ?? [],
+            }),
+      },
+    }));
+  }
+
+  getFirewall(subscriptionId: string, resourceGroup: string, name: string): ArmResource | undefined {
+    return this.get(resourceId(subscriptionId, resourceGroup, 'fw', name));
+  }
+
+  /**
+   * A Firewall Policy (REST spec example FirewallPolicyPut.json). Its rule collection groups are kept
+   * whole inside it; ARM returns only their ids on the policy (`view`).
+   */
+  putFirewallPolicy(
+    subscriptionId: string,
+    resourceGroup: string,
+    name: string,
+    input: FirewallPolicyInput = {},
+  ): ArmResource {
+    return this.putTopLevel('fwp', subscriptionId, resourceGroup, name, input, (id) => ({
+      etag: newEtag(),
+      properties: {
+        provisioningState: 'Succeeded',
+        threatIntelMode: 'Alert',
+        sku: { tier: 'Standard' },
+        ruleCollectionGroups: (input.ruleCollectionGroups ?? []).map((group) => ({
+          id: `${id}/ruleCollectionGroups/${group.name}`,
+          name: group.name,
+          type: 'Microsoft.Network/FirewallPolicies/RuleCollectionGroups',
+          etag: newEtag(),
+          properties: { ...clone(group.properties), provisioningState: 'Succeeded' },
+        })),
+      },
+    }));
+  }
+
+  /** The stored rule collection groups of a policy (live array). */
+  rawRuleCollectionGroups(policy: ArmResource): Json[] {
+    if (!Array.isArray(policy.properties.ruleCollectionGroups)) policy.properties.ruleCollectionGroups = [];
+    return policy.properties.ruleCollectionGroups as Json[];
+  }
+
+  getRuleCollectionGroup(
+    subscriptionId: string,
+    resourceGroup: string,
+    policy: string,
+    name: string,
+  ): Json | undefined {
+    const stored = this.raw(resourceId(subscriptionId, resourceGroup, 'fwp', policy));
+    const group = stored ? this.rawRuleCollectionGroups(stored).find((g) => same(g.name, name)) : undefined;
+    return group ? clone(group) : undefined;
+  }
+
   // ---- management locks ------------------------------------------------------------------------
 
   /** Puts a lock on `scope` (a subscription, resource group or resource id). */
@@ -806,6 +914,14 @@ export class ArmState {
         if (users.length)
           (subnet.properties as Json).ipConfigurations = users.map((config) => ({ id: config.id }));
       }
+    } else if (same(out.type, TYPES.fwp)) {
+      // The policy lists its groups by id, and the firewalls that use it.
+      const groups = (out.properties.ruleCollectionGroups as Json[] | undefined) ?? [];
+      out.properties.ruleCollectionGroups = groups.map((group) => ({ id: group.id }));
+      const users = all().filter(
+        (r) => same(r.type, TYPES.fw) && same(refId(r.properties.firewallPolicy), out.id),
+      );
+      out.properties.firewalls = users.map((fw) => ({ id: fw.id }));
     } else if (same(out.type, TYPES.pip)) {
       const user = ipConfigs().find((config) =>
         same(refId((config.properties as Json).publicIPAddress), out.id),

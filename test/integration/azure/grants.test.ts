@@ -228,7 +228,7 @@ describe('listGrants', () => {
       ['k3v9x2ab', fresh.target.id, 'alice@example.com', 2],
       ['p4zq7w2c', vm02.target.id, 'bob@example.com', 2],
     ]);
-    expect(h.emu.log.map((e) => e.path.split('/').at(-1)).sort()).toEqual(['networkInterfaces', 'networkSecurityGroups']);
+    expect(h.emu.log.map((e) => e.path.split('/').at(-1)).sort()).toEqual(['azureFirewalls', 'networkInterfaces', 'networkSecurityGroups']);
   });
 
   it('keeps a grant whose VM is gone, so sweep can still remove it', async () => {
