@@ -144,7 +144,7 @@ describe('jit on AWS, end to end', () => {
     const again = await jit(['request', 'web01', '-p', '22', '-d', '1h', '--source', '81.2.69.77'], { CI: 'true' });
     expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { id: grantId } });
     expect(again.json.notes).toEqual([
-      { code: 'JIT_NOTE', message: expect.stringMatching(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/) },
+      { code: 'JIT_CI_SCHEDULER_ENDS', message: expect.stringMatching(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/) },
     ]);
     expect(again.stderr).toContain('note: In CI the background scheduler ends with the job');
     expect(await ingress(jitGroup)).toHaveLength(1);

@@ -4,7 +4,7 @@
  * the fault suite (test/faults), so both find and end schedulers the same way.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BIN, ROOT } from '../../support/cli.js';
 
@@ -25,8 +25,13 @@ export async function waitFor(check: () => Promise<boolean>, ms: number, every =
 /** The pid the scheduler of this config directory recorded, if any. */
 export function schedulerPid(dir: string): number | undefined {
   const file = path.join(dir, 'scheduler.pid');
-  // The scheduler's lock: its pid on the first line, its start time on the second.
-  return existsSync(file) ? Number(readFileSync(file, 'utf8').split('\n')[0]) : undefined;
+  // The scheduler's lock: its pid on the first line, its start time on the second. A scheduler that
+  // exits removes it, which can happen between any check and the read.
+  try {
+    return Number(readFileSync(file, 'utf8').split('\n')[0]);
+  } catch {
+    return undefined;
+  }
 }
 
 export function alive(pid: number | undefined): boolean {
