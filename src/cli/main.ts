@@ -9,6 +9,7 @@ import { bundledPackages, packageVersion, verboseVersion } from './build-info.js
 import { completionCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { ipCommand } from './commands/ip.js';
+import { listCommand } from './commands/list.js';
 import { disableCommand } from './commands/disable.js';
 import { enableCommand } from './commands/enable.js';
 import { requestCommand } from './commands/request.js';
@@ -79,6 +80,7 @@ export function buildProgram(run: CliRun): Command {
     requestCommand(run),
     sshCommand(run),
     statusCommand(run),
+    listCommand(run),
     revokeCommand(run),
     sweepCommand(run),
     scanCommand(run),

@@ -48,13 +48,13 @@ export function dryRunHeading(c: ChalkInstance, report: ChangeReport, done: stri
   return report.applied ? done : `${c.yellow('Dry run')}: these are the changes jit would make (nothing was changed):`;
 }
 
-function policyText(policy: Policy): string {
+export function policyText(policy: Policy): string {
   const sources = policy.allowSources.length > 0 ? policy.allowSources.map((prefix) => prefix.cidr).join(', ') : 'any public address';
   const why = policy.requireJustification ? 'required' : 'not required';
   return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
 }
 
-function grantLine(c: ChalkInstance, g: GrantView): string {
+export function grantLine(c: ChalkInstance, g: GrantView): string {
   const left = g.secondsLeft > 0 ? `${formatDuration(g.secondsLeft)} left` : c.red(`overdue by ${formatDuration(-g.secondsLeft)}`);
   const line = `  ${c.bold(p(g.grantId))}  ${formatPortRanges(g.ports)}  from ${p(g.source)}  by ${p(g.requester)}  until ${utc(p(g.expiresAt))}  (${left})`;
   return g.problem ? `${line}\n    ${c.red('NOT TRUSTED:')} ${p(g.problem)}` : line;

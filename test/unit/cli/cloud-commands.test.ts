@@ -28,8 +28,8 @@ describe('jit on MemoryProvider, in-process', () => {
     const scan = await world.jit(['scan', '--json']);
     expect(scan.code, scan.stderr).toBe(0);
     expect(scan.json.findings).toEqual([
-      { target: { id: '/vm/vm01', name: 'vm01' }, open: [{ port: 22, rules: ['allow-22-internet'] }], managed: false },
-      { target: { id: '/vm/vm02', name: 'vm02' }, open: [{ port: 3389, rules: ['allow-3389-internet'] }], managed: false },
+      { target: { id: '/vm/vm01', name: 'vm01' }, scope: { subscription: 'sub' }, open: [{ port: 22, rules: ['allow-22-internet'] }], managed: false },
+      { target: { id: '/vm/vm02', name: 'vm02' }, scope: { subscription: 'sub' }, open: [{ port: 3389, rules: ['allow-3389-internet'] }], managed: false },
     ]);
     expect((await world.jit(['scan'])).stdout).toMatch(/^OPEN {2}vm01 {2}22 \(allow-22-internet\)\n/);
   });

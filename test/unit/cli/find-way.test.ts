@@ -1,0 +1,67 @@
+/**
+ * The commands that help a user find their way (issue 11): `list`, `doctor`, what a grant says about
+ * connecting, `scan` for CI, `role --scope`, and completion from the local VM cache. In-process
+ * (cli-world.ts): the real program and ledger, MemoryProvider as the cloud, a fake clock.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildPolicy } from '../../../src/core/policy.js';
+import { type CliWorld, cliWorld, DETECTED_IP } from '../../support/cli-world.js';
+
+let world: CliWorld;
+const ssh = [{ from: 22, to: 22, protocol: 'tcp' as const }];
+
+beforeAll(() => {
+  world = cliWorld();
+  world.provider.addVm('vm01', buildPolicy({ ports: ssh, maxDuration: 3600, requireJustification: true }));
+  world.provider.addVm('vm02');
+  world.provider.openToInternet('vm02', 22);
+  world.provider.addVm('db01', buildPolicy({ ports: [{ from: 5432, to: 5432, protocol: 'tcp' }] }));
+});
+afterAll(() => world.cleanup());
+
+describe('jit list', () => {
+  it('lists the enabled VMs with their policy and no grant yet; not the VM without a policy', async () => {
+    const listed = await world.jit(['list', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.json).toEqual({
+      requester: 'alice@example.com',
+      vms: [
+        {
+          cloud: 'azure', id: '/vm/db01', name: 'db01', scope: { subscription: 'sub' }, state: 'VM running',
+          policyTag: 'v1;p=5432/tcp;d=3h', problem: null, grants: [],
+          policy: { ports: [{ from: 5432, to: 5432, protocol: 'tcp' }], maxDuration: 10800, allowSources: [], requireJustification: false },
+        },
+        {
+          cloud: 'azure', id: '/vm/vm01', name: 'vm01', scope: { subscription: 'sub' }, state: 'VM running',
+          policyTag: 'v1;p=22/tcp;d=1h;j=1', problem: null, grants: [],
+          policy: { ports: ssh, maxDuration: 3600, allowSources: [], requireJustification: true },
+        },
+      ],
+      warnings: [],
+      notes: [],
+    });
+  });
+
+  it('shows my grant on its VM, not a colleague\'s, and a tag that does not decode with its problem', async () => {
+    const granted = await world.jit(['request', 'vm01', '-d', '30m', '--justification', 'INC-1', '--json']);
+    expect(granted.code, granted.stderr).toBe(0);
+    world.provider.rules.push({ grantId: 'bbbbbbbb', target: 'db01', source: '198.51.100.9/32', ports: [{ from: 5432, to: 5432, protocol: 'tcp' }], expiresAt: '2030-01-01T12:20:00.000Z', requester: 'bob@example.com' });
+    world.provider.addVm('bad01');
+    world.provider.targets.get('bad01')!.policyTag = 'v9;nonsense';
+    const listed = await world.jit(['list', '--json']);
+    const vms = listed.json.vms as { name: string; grants: { grantId: string; secondsLeft: number }[]; problem: string | null }[];
+    expect(vms.map((vm) => [vm.name, vm.grants.map((g) => [g.grantId, g.secondsLeft])])).toEqual([
+      ['bad01', []],
+      ['db01', []],
+      ['vm01', [[granted.json.grant!.id, 1800]]],
+    ]);
+    expect(vms[0]!.problem).toMatch(/./);
+    const text = await world.jit(['list']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toContain('vm01  sub  VM running\n  policy  22/tcp, at most 1h, from any public address, justification required\n');
+    expect(text.stdout).toMatch(new RegExp(`^ {2}${granted.json.grant!.id} {2}22/tcp {2}from ${DETECTED_IP}/32 .*\\(30m left\\)$`, 'm'));
+    expect(text.stdout).toMatch(/^ {2}policy {2}unreadable: /m);
+    world.provider.targets.delete('bad01');
+    world.provider.rules.splice(world.provider.rules.findIndex((r) => r.grantId === 'bbbbbbbb'), 1);
+  });
+});
