@@ -11,6 +11,7 @@ import { configCommand } from './commands/config.js';
 import { ipCommand } from './commands/ip.js';
 import { listCommand } from './commands/list.js';
 import { disableCommand } from './commands/disable.js';
+import { doctorCommand } from './commands/doctor.js';
 import { enableCommand } from './commands/enable.js';
 import { requestCommand } from './commands/request.js';
 import { revokeCommand } from './commands/revoke.js';
@@ -86,6 +87,7 @@ export function buildProgram(run: CliRun): Command {
     scanCommand(run),
     roleCommand(run),
     ipCommand(run),
+    doctorCommand(run),
     configCommand(run),
     completionCommand(run),
   ]) {

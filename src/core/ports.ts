@@ -312,6 +312,11 @@ export interface CloudProvider {
    */
   status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus>;
   scan(): Promise<ScanFinding[]>;
+  /**
+   * The scope commands without a resource ID act in, as the provider resolved it (the Azure
+   * subscription, from settings or the Azure CLI; the AWS region and profile): what `jit doctor` shows.
+   */
+  scopeInEffect?(): Promise<Record<string, string>>;
   /** Every VM in scope with a jit policy tag, listed (paged) in one pass, for `jit list`. */
   listEnabled(): Promise<EnabledVm[]>;
   role(): RoleDocuments;

@@ -1,7 +1,7 @@
 /** The AWS CloudProvider: plans from lockdown.ts and grants.ts, run through the journal. */
 import type { CloudProvider, EnabledVm, ScanFinding, TargetStatus } from '../../core/ports.js';
 import { POLICY_TAG } from '../../core/policy.js';
-import { type AwsContext, type Plan, reportOf } from './context.js';
+import { type AwsContext, type Plan, reportOf, scopeOf } from './context.js';
 import { evaluatePort, openManagementPorts } from './exposure.js';
 import { closeGrantsInBulk, grantRules, listGrants, planCloseGrant, planOpenGrant, refsOf } from './grants.js';
 import { describeGroups, describeInstances, type GroupView } from './inventory.js';
@@ -48,6 +48,7 @@ export function createAwsProvider(given: AwsContext): CloudProvider {
     closeGrant: async (grant, options) => run(await planCloseGrant(context, grant), options.dryRun),
     closeGrants: (grants, options) => closeGrantsInBulk(context, grants, options),
     listGrants: (target) => listGrants(context, target),
+    scopeInEffect: async () => scopeOf(context),
     status: async (target, policy): Promise<TargetStatus> => {
       const instance = await requireInstance(context, target.id);
       const attached = attachedGroupIds(instance);

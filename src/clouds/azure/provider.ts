@@ -352,6 +352,15 @@ export class AzureProvider implements CloudProvider {
    * All"), filtered here on the tag: ARM's list takes no tag filter for VMs. It carries no power
    * state (that needs `statusOnly`, a second listing), so `state` stays unknown.
    */
+  async scopeInEffect(): Promise<Record<string, string>> {
+    const group = this.settings['resource-group'];
+    return {
+      subscription: await this.session.defaultSubscription(),
+      ...(group ? { 'resource-group': group } : {}),
+      'azure-cloud': this.session.cloud.name,
+    };
+  }
+
   async listEnabled(): Promise<EnabledVm[]> {
     const api = await this.session.api(await this.session.defaultSubscription());
     const group = this.settings['resource-group'];

@@ -3,7 +3,10 @@
  * connecting, `scan` for CI, `role --scope`, and completion from the local VM cache. In-process
  * (cli-world.ts): the real program and ledger, MemoryProvider as the cloud, a fake clock.
  */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthError } from '../../../src/core/errors.js';
 import { buildPolicy } from '../../../src/core/policy.js';
 import { type CliWorld, cliWorld, DETECTED_IP } from '../../support/cli-world.js';
 
@@ -63,5 +66,54 @@ describe('jit list', () => {
     expect(text.stdout).toMatch(/^ {2}policy {2}unreadable: /m);
     world.provider.targets.delete('bad01');
     world.provider.rules.splice(world.provider.rules.findIndex((r) => r.grantId === 'bbbbbbbb'), 1);
+  });
+});
+
+describe('jit doctor', () => {
+  it('all good: exit 0, the identity, the detected address, the config path; the scheduler seen through its lock', async () => {
+    const { processStart } = await import('../../../src/scheduler/lock.js');
+    writeFileSync(path.join(world.dir, 'scheduler.pid'), `${process.pid}\n${(await processStart(process.pid)) ?? ''}\n`, { mode: 0o600 });
+    // A log line with a terminal escape in it, as a cloud error message quoted in the log could carry.
+    writeFileSync(path.join(world.dir, 'scheduler.log'), 'old line\nrevoked grant aaaaaaaa\nfailed: \u001b[31mred\n', { mode: 0o600 });
+    const doctor = await world.jit(['doctor', '--json']);
+    expect(doctor.code, doctor.stderr).toBe(0);
+    expect(doctor.json).toMatchObject({
+      configPath: path.join(world.dir, 'config.json'),
+      cloud: { value: 'azure', source: 'env' },
+      clouds: [{ cloud: 'azure', identity: 'alice@example.com', ok: true, error: null, credentials: expect.stringMatching(/DefaultAzureCredential/) }],
+      ip: { ok: true, v4: DETECTED_IP, v6: null, error: null },
+      scheduler: { running: true, pid: process.pid, log: ['old line', 'revoked grant aaaaaaaa', 'failed: \u001b[31mred'] },
+      ready: true,
+    });
+    const text = await world.jit(['doctor']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^ok {3}azure {2}credentials: DefaultAzureCredential chain/m);
+    expect(text.stdout).toMatch(new RegExp(`^scheduler {2}running \\(pid ${process.pid}\\)$`, 'm'));
+    expect(text.stdout).not.toContain('\u001b');
+    expect(text.stdout).toMatch(/^Ready: a request can work\.$/m);
+    rmSync(path.join(world.dir, 'scheduler.pid'));
+  });
+
+  it('a credential the cloud refuses: exit 4, the error and its hint; nothing else is wrong', async () => {
+    const whoami = world.provider.whoami;
+    world.provider.whoami = async () => {
+      throw new AuthError('JIT_AZURE_NOT_SIGNED_IN', 'No Azure credential produced a token.', { hint: 'Sign in with `az login`.' });
+    };
+    try {
+      const doctor = await world.jit(['doctor', '--json']);
+      expect(doctor.code).toBe(4);
+      expect(doctor.json).toMatchObject({
+        clouds: [{ cloud: 'azure', ok: false, identity: null, error: { code: 'JIT_AZURE_NOT_SIGNED_IN', hint: 'Sign in with `az login`.' } }],
+        ip: { ok: true },
+        scheduler: { running: false, pid: null },
+        ready: false,
+      });
+      const text = await world.jit(['doctor', '--cloud', 'aws']);
+      expect(text.code).toBe(4);
+      expect(text.stdout).toMatch(/^FAIL aws {2}credentials: default chain/m);
+      expect(text.stdout).toMatch(/^Not ready/m);
+    } finally {
+      world.provider.whoami = whoami;
+    }
   });
 });
