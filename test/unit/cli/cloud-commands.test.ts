@@ -56,8 +56,13 @@ describe('jit on MemoryProvider, in-process', () => {
     const ensured = world.ensured;
     const first = await world.jit(['request', 'vm01', '-d', '30m']);
     expect(first.code, first.stderr).toBe(0);
-    grantId = first.stdout.match(/grant ([0-9a-z]{8})\n$/)![1]!;
-    expect(first.stdout).toBe(`Granted 22/tcp on vm01 to ${DETECTED_IP}/32 until 2030-01-01 12:30:00 UTC (30m); grant ${grantId}\n`);
+    grantId = first.stdout.match(/grant ([0-9a-z]{8})$/m)![1]!;
+    expect(first.stdout).toBe(
+      `Granted 22/tcp on vm01 to ${DETECTED_IP}/32 until 2030-01-01 12:30:00 UTC (30m); grant ${grantId}\n` +
+      '  connect with ssh 20.0.0.4\n' +
+      "  (add the VM's login name: ssh <user>@…; `jit ssh` does it all and closes the port after)\n" +
+      '  a background scheduler closes this access at 2030-01-01 12:30:00 UTC, even if this terminal closes\n',
+    );
     expect(world.ensured).toBe(ensured + 1);
     expect(sources('vm01')).toEqual([`${DETECTED_IP}/32`]);
     expect(await world.ledger()).toMatchObject([{ id: grantId, state: 'active', expiresAt: '2030-01-01T12:30:00.000Z' }]);

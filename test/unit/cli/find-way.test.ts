@@ -117,3 +117,35 @@ describe('jit doctor', () => {
     }
   });
 });
+
+describe('after a grant: how to connect', () => {
+  it('names the address and the ssh command with the admin user, and the scheduler that closes it', async () => {
+    world.provider.addVm('web01', buildPolicy({ ports: ssh }));
+    world.provider.targets.get('web01')!.adminUser = 'azureuser';
+    const text = await world.jit(['request', 'web01', '-d', '20m']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout.split('\n').slice(1)).toEqual([
+      '  connect with ssh azureuser@20.0.0.4',
+      '  a background scheduler closes this access at 2030-01-01 12:20:00 UTC, even if this terminal closes',
+      '',
+    ]);
+    const json = await world.jit(['request', 'web01', '-d', '30m', '--json']);
+    expect(json.json.connect).toEqual({ address: '20.0.0.4', public: true, user: 'azureuser', command: 'ssh azureuser@20.0.0.4' });
+  });
+
+  it('a VM without a public address: its private one, said to be private; a non-ssh port gets no ssh command; not in CI', async () => {
+    world.provider.addVm('db02', buildPolicy({ ports: [{ from: 5432, to: 5432, protocol: 'tcp' }] }));
+    world.provider.targets.get('db02')!.publicAddresses = [];
+    const json = await world.jit(['request', 'db02', '-d', '20m', '--json']);
+    expect(json.json.connect).toEqual({ address: '10.0.0.4', public: false, user: null, command: null });
+    const ci = await world.jit(['request', 'db02', '-d', '25m'], { env: { CI: 'true' } });
+    expect(ci.stdout).toMatch(/^ {2}connect to 10\.0\.0\.4 \(a private address: connect from inside its network\)$/m);
+    expect(ci.stdout).not.toMatch(/background scheduler/);
+  });
+
+  it('jit ssh connects itself: no advice, no connect field', async () => {
+    const ran = await world.jit(['ssh', 'web01', '--json', '--', 'true']);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.json).not.toHaveProperty('connect');
+  });
+});
