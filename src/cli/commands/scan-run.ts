@@ -3,12 +3,19 @@ import type { Command } from 'commander';
 import { scan as scanUseCase } from '../../core/use-cases/scan.js';
 import { appContext } from '../app-context.js';
 import { onScope } from '../cloud-session.js';
-import { scanText } from '../render/report.js';
+import { scanSummary, scanText } from '../render/report.js';
 import type { CliRun } from '../run.js';
 
-export async function scan(run: CliRun, command: Command): Promise<void> {
-  await onScope(appContext(run, command), '`jit scan`', async ({ deps, out }) => {
+export async function scan(run: CliRun, options: { failOnFindings?: boolean }, command: Command): Promise<void> {
+  await onScope(appContext(run, command), '`jit scan`', async ({ deps, out, progress }) => {
     const findings = await scanUseCase(deps);
-    out.result({ findings }, (c) => scanText(c, findings));
+    progress.stop();
+    const summary = scanSummary(findings);
+    // A CI gate: the document (or the list) is still printed whole, and the exit code says "open".
+    if (options.failOnFindings && summary.open > 0) {
+      out.warn(`${summary.open} VM${summary.open === 1 ? ' has' : 's have'} a management port open to the internet (--fail-on-findings).`, 'JIT_SCAN_FINDINGS');
+      run.exitCode = 1;
+    }
+    out.result({ findings, summary }, (c) => scanText(c, findings));
   });
 }

@@ -4,6 +4,7 @@ import type { Policy } from '../../core/model.js';
 import { printable as p } from '../../core/printable.js';
 import type { ListResult } from '../../core/use-cases/list.js';
 import { grantLine, policyText } from './report.js';
+import { whereOf } from './where.js';
 
 /** The policy in --json: its fields by name, sources as CIDRs (docs/json.md, "The types"). */
 export function policyJson(policy: Policy) {
@@ -20,11 +21,6 @@ export function listJson(result: ListResult) {
     requester: result.requester,
     vms: result.vms.map(({ policy, ...vm }) => ({ ...vm, policy: policy ? policyJson(policy) : null })),
   };
-}
-
-/** Where a VM lives, in a word: its resource group (Azure) or region (AWS). */
-export function whereOf(scope: Record<string, string>): string {
-  return scope['resource-group'] ?? scope.region ?? Object.values(scope).join('/');
 }
 
 export function listText(c: ChalkInstance, result: ListResult): string {

@@ -15,6 +15,7 @@ import type { ClosedGrant } from '../../core/lifecycle.js';
 import type { GrantView, TargetStatusView } from '../../core/use-cases/status.js';
 import type { SweepResult } from '../../core/use-cases/sweep.js';
 import { firewallLines } from './firewall.js';
+import { whereOf } from './where.js';
 
 const OP_MARK: Record<RuleChange['op'], string> = {
   'add-rule': '+',
@@ -86,14 +87,20 @@ export function statusText(c: ChalkInstance, view: TargetStatusView): string {
   return lines.join('\n');
 }
 
+/** `jit scan`'s counts, for a CI log's last line and the --json `summary`. */
+export function scanSummary(findings: ScanFinding[]): { open: number; unmanaged: number } {
+  return { open: findings.length, unmanaged: findings.filter((f) => !f.managed).length };
+}
+
 export function scanText(c: ChalkInstance, findings: ScanFinding[]): string {
   if (findings.length === 0) return c.green('No VM has a management port open to the internet.');
-  return findings
-    .map((f) => {
-      const ports = f.open.map((o) => `${o.port} (${o.rules.map((r) => p(r)).join(', ')})`).join('; ');
-      return `${c.red('OPEN')}  ${c.bold(p(f.target.name))}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
-    })
-    .join('\n');
+  const lines = findings.map((f) => {
+    const ports = f.open.map((o) => `${o.port} (${o.rules.map((r) => p(r)).join(', ')})`).join('; ');
+    return `${c.red('OPEN')}  ${c.bold(p(f.target.name))}  ${c.dim(p(whereOf(f.scope)))}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
+  });
+  const { open, unmanaged } = scanSummary(findings);
+  lines.push(`${open} VM${open === 1 ? '' : 's'} with a management port open to the internet; ${unmanaged} not managed by jit (\`jit enable <vm>\` locks one down).`);
+  return lines.join('\n');
 }
 
 /**

@@ -31,7 +31,7 @@ describe('jit on MemoryProvider, in-process', () => {
       { target: { id: '/vm/vm01', name: 'vm01' }, scope: { subscription: 'sub' }, open: [{ port: 22, rules: ['allow-22-internet'] }], managed: false },
       { target: { id: '/vm/vm02', name: 'vm02' }, scope: { subscription: 'sub' }, open: [{ port: 3389, rules: ['allow-3389-internet'] }], managed: false },
     ]);
-    expect((await world.jit(['scan'])).stdout).toMatch(/^OPEN {2}vm01 {2}22 \(allow-22-internet\)\n/);
+    expect((await world.jit(['scan'])).stdout).toMatch(/^OPEN {2}vm01 {2}sub {2}22 \(allow-22-internet\)\n/);
   });
 
   it('enable --dry-run reports the changes and writes nothing', async () => {

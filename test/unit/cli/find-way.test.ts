@@ -149,3 +149,26 @@ describe('after a grant: how to connect', () => {
     expect(ran.json).not.toHaveProperty('connect');
   });
 });
+
+describe('jit scan for CI', () => {
+  it('each finding with where it lives, a summary, and --fail-on-findings exits 1 with the document whole', async () => {
+    const plain = await world.jit(['scan']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toBe(
+      'OPEN  vm02  sub  22 (allow-22-internet)\n' +
+      '1 VM with a management port open to the internet; 1 not managed by jit (`jit enable <vm>` locks one down).\n',
+    );
+    const gate = await world.jit(['scan', '--fail-on-findings', '--json']);
+    expect(gate.code).toBe(1);
+    expect(gate.json).toMatchObject({
+      findings: [{ target: { name: 'vm02' }, scope: { subscription: 'sub' }, managed: false }],
+      summary: { open: 1, unmanaged: 1 },
+      warnings: [{ code: 'JIT_SCAN_FINDINGS' }],
+    });
+    world.provider.state.userRules.splice(0);
+    const clean = await world.jit(['scan', '--fail-on-findings']);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(clean.stdout).toBe('No VM has a management port open to the internet.\n');
+    world.provider.openToInternet('vm02', 22);
+  });
+});
