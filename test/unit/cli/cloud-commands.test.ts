@@ -160,7 +160,7 @@ describe('jit on MemoryProvider, in-process', () => {
       throw new Error('throttled');
     };
     const ensured = world.ensured;
-    const next = await world.jit(['role', '--json']);
+    const next = await world.jit(['role', '--json', '--subscription', '00000000-0000-0000-0000-000000000000']);
     world.provider.beforeWrite = () => {};
     expect(next.code, next.stderr).toBe(0);
     // The reaper's warning reaches the document too, with its code.

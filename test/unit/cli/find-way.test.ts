@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../src/core/errors.js';
 import { buildPolicy } from '../../../src/core/policy.js';
+import { baseEnv, runCli } from '../../support/cli.js';
 import { type CliWorld, cliWorld, DETECTED_IP } from '../../support/cli-world.js';
 
 let world: CliWorld;
@@ -170,5 +171,40 @@ describe('jit scan for CI', () => {
     expect(clean.code, clean.stderr).toBe(0);
     expect(clean.stdout).toBe('No VM has a management port open to the internet.\n');
     world.provider.openToInternet('vm02', 22);
+  });
+});
+
+describe('jit role --scope', () => {
+  const SUB = '11111111-2222-3333-4444-555555555555';
+  const role = async (argv: string[], extra: Record<string, string> = {}) => runCli(['role', ...argv], { env: baseEnv(world.dir, extra) });
+
+  it('Azure: one definition, the subscription filled in, nothing else on stdout (even with --json)', async () => {
+    for (const json of [[], ['--json']]) {
+      const requester = await role(['--cloud', 'azure', '--scope', 'requester', ...json], { AZURE_SUBSCRIPTION_ID: SUB });
+      expect(requester.code, requester.stderr).toBe(0);
+      const doc = JSON.parse(requester.stdout) as Record<string, unknown>;
+      expect(doc).toMatchObject({ Name: 'jit-access requester', IsCustom: true, AssignableScopes: [`/subscriptions/${SUB}`] });
+      expect(doc.Actions).not.toContain('Microsoft.Resources/tags/write');
+      expect(requester.stderr).toBe('');
+    }
+    const admin = JSON.parse((await role(['--cloud', 'azure', '--scope', 'admin', '--subscription', SUB])).stdout) as { Actions: string[] };
+    expect(admin.Actions).toContain('Microsoft.Resources/tags/write');
+  });
+
+  it('Azure without a subscription: the placeholder, and a warning on stderr that says what to do', async () => {
+    const result = await role(['--cloud', 'azure', '--scope', 'requester']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ AssignableScopes: ['/subscriptions/<subscription-id>'] });
+    expect(result.stderr).toMatch(/^warning: No Azure subscription is set: AssignableScopes holds the placeholder/);
+  });
+
+  it('AWS: one IAM policy document; a bad --scope is a usage error naming the flag, exit 2', async () => {
+    const admin = await role(['--cloud', 'aws', '--region', 'eu-west-1', '--scope', 'admin']);
+    expect(admin.code, admin.stderr).toBe(0);
+    expect(JSON.parse(admin.stdout)).toMatchObject({ Version: '2012-10-17', Statement: expect.any(Array) });
+    const bad = await role(['--cloud', 'aws', '--scope', 'owner']);
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^error: --scope "owner" is not a role scope: use requester or admin\./);
   });
 });
