@@ -1,10 +1,12 @@
 /** What `jit scan` does: list the VMs in scope whose management ports the internet reaches. */
 import type { Command } from 'commander';
 import { scan as scanUseCase } from '../../core/use-cases/scan.js';
+import { configDir } from '../../config/paths.js';
 import { appContext } from '../app-context.js';
 import { onScope } from '../cloud-session.js';
 import { scanSummary, scanText } from '../render/report.js';
 import type { CliRun } from '../run.js';
+import { rememberVmNames } from '../vm-cache.js';
 
 export async function scan(run: CliRun, options: { failOnFindings?: boolean }, command: Command): Promise<void> {
   await onScope(appContext(run, command), '`jit scan`', async ({ deps, out, progress }) => {
@@ -17,5 +19,6 @@ export async function scan(run: CliRun, options: { failOnFindings?: boolean }, c
       run.exitCode = 1;
     }
     out.result({ findings, summary }, (c) => scanText(c, findings));
+    await rememberVmNames(configDir(run.io.env), deps.clock, findings.map((finding) => finding.target.name));
   });
 }

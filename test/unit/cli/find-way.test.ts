@@ -3,7 +3,8 @@
  * connecting, `scan` for CI, `role --scope`, and completion from the local VM cache. In-process
  * (cli-world.ts): the real program and ledger, MemoryProvider as the cloud, a fake clock.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError } from '../../../src/core/errors.js';
@@ -206,5 +207,56 @@ describe('jit role --scope', () => {
     expect(bad.code).toBe(2);
     expect(bad.stdout).toBe('');
     expect(bad.stderr).toMatch(/^error: --scope "owner" is not a role scope: use requester or admin\./);
+  });
+});
+
+describe('completion knows the world', () => {
+  it('jit list and jit scan leave the VM names in a 0600 cache that __vms reads until it is stale', async () => {
+    rmSync(path.join(world.dir, 'vm-cache.json'), { force: true });
+    expect((await world.jit(['__vms'])).stdout).toBe('');
+    expect((await world.jit(['list'])).code).toBe(0);
+    expect((await world.jit(['scan'])).code).toBe(0);
+    const names = await world.jit(['__vms']);
+    expect(names.code, names.stderr).toBe(0);
+    expect(names.stdout.split('\n').filter(Boolean)).toEqual(['db01', 'db02', 'vm01', 'vm02', 'web01']);
+    expect(statSync(path.join(world.dir, 'vm-cache.json')).mode & 0o777).toBe(0o600);
+    // A name a shell word cannot hold as it is never reaches the completion script.
+    writeFileSync(path.join(world.dir, 'vm-cache.json'), JSON.stringify({ writtenAt: world.now.toISOString(), names: ['ok01', '$(touch x)', 'a b'] }), { mode: 0o600 });
+    expect((await world.jit(['__vms'])).stdout).toBe('ok01\n');
+    world.advance(16 * 60);
+    expect((await world.jit(['__vms'])).stdout).toBe('');
+    expect((await world.jit(['--help'])).stdout).not.toContain('__vms');
+  });
+
+  it('the bash script completes config keys, --cloud, the shells and VM names from `jit __vms`', async () => {
+    const script = (await world.jit(['completion', 'bash'])).stdout;
+    const stub = path.join(world.dir, 'jit-stub');
+    // Stands in for `jit` on Tab: what `jit __vms` prints from the cache.
+    writeFileSync(stub, '#!/bin/sh\n[ "$1" = __vms ] && printf "vm01\\nvm02\\n"\n', { mode: 0o700 });
+    writeFileSync(path.join(world.dir, 'jit.bash'), script);
+    const complete = (...words: string[]) => {
+      const driver = `source ${JSON.stringify(path.join(world.dir, 'jit.bash'))}
+COMP_WORDS=(${[stub, ...words].map((w) => JSON.stringify(w)).join(' ')}); COMP_CWORD=${words.length}; _jit_complete; printf '%s\\n' "\${COMPREPLY[@]}"`;
+      return execFileSync('bash', ['-c', driver], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    };
+    expect(complete('config', 'set', '')).toEqual(['cloud', 'subscription', 'resource-group', 'region', 'profile', 'azure-cloud', 'duration', 'ip.services']);
+    expect(complete('config', 'get', 're')).toEqual(['resource-group', 'region']);
+    expect(complete('status', '--cloud', '')).toEqual(['azure', 'aws']);
+    expect(complete('completion', '')).toEqual(expect.arrayContaining(['bash', 'zsh', 'fish']));
+    expect(complete('request', 'vm')).toEqual(['vm01', 'vm02']);
+    expect(complete('role', '--scope', 'a')).toEqual(['admin']);
+    expect(complete('request', '--dur')).toEqual(['--duration']);
+    expect(complete('li')).toEqual(['list']);
+  });
+
+  it('zsh and fish scripts carry the same knowledge', async () => {
+    const zsh = (await world.jit(['completion', 'zsh'])).stdout;
+    expect(zsh).toContain('--cloud) compadd -- azure aws; return ;;');
+    expect(zsh).toMatch(/ {4}request\) \(\( CURRENT == 3 \)\) .*__vms 2>\/dev\/null/);
+    expect(zsh).toContain('[[ ${words[3]} == (get|set|unset) ]] && compadd -- cloud subscription');
+    const fish = (await world.jit(['completion', 'fish'])).stdout;
+    expect(fish).toContain("complete -c jit -l cloud -x -a 'azure aws'");
+    expect(fish).toContain("complete -c jit -n '__fish_seen_subcommand_from ssh' -a '(jit __vms 2>/dev/null)'");
+    expect(fish).toContain("complete -c jit -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish'");
   });
 });
