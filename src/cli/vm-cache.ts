@@ -12,12 +12,12 @@ import { FILE_MODE } from '../config/paths.js';
 import type { Clock } from '../core/ports.js';
 
 /** How long listed names are offered: long enough for a session at the terminal, short enough to forget deleted VMs. */
-export const VM_CACHE_TTL_MS = 15 * 60_000;
+const VM_CACHE_TTL_MS = 15 * 60_000;
 /** The most names kept: completion lists beyond this help nobody, and the file stays small. */
 const MAX_NAMES = 2000;
 const SHELL_SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 
-export const vmCacheFile = (dir: string) => path.join(dir, 'vm-cache.json');
+const vmCacheFile = (dir: string) => path.join(dir, 'vm-cache.json');
 
 interface CacheFile {
   writtenAt: string;
@@ -46,7 +46,8 @@ export async function rememberVmNames(dir: string, clock: Clock, names: string[]
   const temporary = `${file}.${process.pid}.tmp`;
   try {
     const known = await readVmCache(dir, clock);
-    const merged = [...new Set([...names.filter((name) => SHELL_SAFE.test(name)), ...known])].slice(0, MAX_NAMES).sort();
+    const fresh = names.filter((name) => SHELL_SAFE.test(name));
+    const merged = [...new Set([...fresh, ...known])].slice(0, MAX_NAMES).sort();
     const content: CacheFile = { writtenAt: clock.now().toISOString(), names: merged };
     await writeFile(temporary, `${JSON.stringify(content)}\n`, { mode: FILE_MODE, flag: 'wx' });
     await rename(temporary, file);

@@ -225,7 +225,8 @@ export class MemoryProvider implements CloudProvider {
         rules: this.exposure(target.name, { from: port, to: port, protocol: 'tcp' }, []).rules,
       })).filter((o) => o.rules.length > 0);
       if (open.length === 0) return [];
-      return [{ target: { id: target.id, name: target.name }, scope: target.scope, open, managed: target.policyTag !== undefined }];
+      const managed = target.policyTag !== undefined;
+      return [{ target: { id: target.id, name: target.name }, scope: target.scope, open, managed }];
     });
   }
 

@@ -83,15 +83,19 @@ function failure(error: unknown): Failure {
   return { code: 'JIT_UNEXPECTED', message: error instanceof Error ? error.message : String(error), hint: null };
 }
 
-async function checkCloud(ctx: AppContext, settings: ResolvedSettings, cloud: CloudName): Promise<CloudCheck & { exit: number }> {
+type CheckedCloud = CloudCheck & { exit: number };
+
+async function checkCloud(ctx: AppContext, settings: ResolvedSettings, cloud: CloudName): Promise<CheckedCloud> {
   const credentials = cloud === 'azure' ? azureCredentialSource(ctx.io.env) : awsCredentialSource(ctx.io.env, settings.profile?.value);
   const progress = { step: () => {}, warn: () => {} };
   try {
     const provider = await ctx.provider(cloud, progress);
-    const [identity, scope] = await Promise.all([provider.whoami(), provider.scopeInEffect?.() ?? Promise.resolve(null)]);
+    const scopeInEffect = provider.scopeInEffect?.() ?? Promise.resolve(null);
+    const [identity, scope] = await Promise.all([provider.whoami(), scopeInEffect]);
     return { cloud, credentials, identity, scope, ok: true, error: null, exit: 0 };
   } catch (error) {
-    return { cloud, credentials, identity: null, scope: null, ok: false, error: failure(error), exit: exitCodeOf(error) };
+    const exit = exitCodeOf(error);
+    return { cloud, credentials, identity: null, scope: null, ok: false, error: failure(error), exit };
   }
 }
 
@@ -140,7 +144,7 @@ export async function doctor(run: CliRun, command: Command): Promise<void> {
   const dir = configDir(ctx.io.env);
   const chosen = settings.cloud?.value as CloudName | undefined;
   const progress = await ctx.out.progress();
-  let checks: (CloudCheck & { exit: number })[];
+  let checks: CheckedCloud[];
   let ip: DoctorReport['ip'];
   let scheduler: DoctorReport['scheduler'];
   try {

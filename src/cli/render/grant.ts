@@ -19,7 +19,7 @@ export const CI_NOTE: Notice<NoteCode> = {
 };
 
 /** How to reach the VM through a grant: its address, and the ssh command when port 22 is open. */
-export interface ConnectAdvice {
+interface ConnectAdvice {
   /** The VM's first public address, else its first private one (reachable only from its network). */
   address: string;
   public: boolean;
@@ -29,7 +29,7 @@ export interface ConnectAdvice {
   command: string | null;
 }
 
-export function connectAdvice(result: OpenedGrant): ConnectAdvice | null {
+function connectAdvice(result: OpenedGrant): ConnectAdvice | null {
   const { target, grant } = result;
   // Through a NAT (an Azure Firewall) the endpoints say where to connect (render/firewall.ts).
   if ((grant.endpoints ?? []).length > 0) return null;

@@ -7,7 +7,7 @@ import { grantLine, policyText } from './report.js';
 import { whereOf } from './where.js';
 
 /** The policy in --json: its fields by name, sources as CIDRs (docs/json.md, "The types"). */
-export function policyJson(policy: Policy) {
+function policyJson(policy: Policy) {
   return {
     ports: policy.ports,
     maxDuration: policy.maxDuration,

@@ -11,7 +11,7 @@ import type { EnabledVm } from '../ports.js';
 import type { UseCaseDeps } from './deps.js';
 import type { GrantView } from './status.js';
 
-export interface ListedVm extends EnabledVm {
+interface ListedVm extends EnabledVm {
   /** The decoded policy, or undefined when the tag does not decode (`problem` says why). */
   policy: Policy | undefined;
   problem: string | null;
@@ -36,7 +36,11 @@ function decoded(tag: string): { policy: Policy | undefined; problem: string | n
 
 export async function listEnabled({ provider, clock, progress }: Pick<UseCaseDeps, 'provider' | 'clock' | 'progress'>): Promise<ListResult> {
   progress.step('Listing the VMs with a jit policy…');
-  const [enabled, grants, requester] = await Promise.all([provider.listEnabled(), provider.listGrants(), provider.whoami()]);
+  const [enabled, grants, requester] = await Promise.all([
+    provider.listEnabled(),
+    provider.listGrants(),
+    provider.whoami(),
+  ]);
   const now = clock.now();
   const mine = judgeGrants(grants.filter((grant) => isRequester(grant.requester, requester)), now).grants;
   const vms = enabled

@@ -54,7 +54,8 @@ describe('jit list', () => {
     world.provider.addVm('bad01');
     world.provider.targets.get('bad01')!.policyTag = 'v9;nonsense';
     const listed = await world.jit(['list', '--json']);
-    const vms = listed.json.vms as { name: string; grants: { grantId: string; secondsLeft: number }[]; problem: string | null }[];
+    type Listed = { name: string; grants: { grantId: string; secondsLeft: number }[]; problem: string | null };
+    const vms = listed.json.vms as Listed[];
     expect(vms.map((vm) => [vm.name, vm.grants.map((g) => [g.grantId, g.secondsLeft])])).toEqual([
       ['bad01', []],
       ['db01', []],
