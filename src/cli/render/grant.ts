@@ -18,6 +18,8 @@ export const CI_NOTE: Notice<NoteCode> = {
     '`jit sweep` run elsewhere (cron or a scheduled workflow). `jit request … -- CMD` closes it when CMD ends.',
 };
 
+const LOGIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+
 /** How to reach the VM through a grant: its address, and the ssh command when port 22 is open. */
 interface ConnectAdvice {
   /** The VM's first public address, else its first private one (reachable only from its network). */
@@ -35,7 +37,9 @@ function connectAdvice(result: OpenedGrant): ConnectAdvice | null {
   if ((grant.endpoints ?? []).length > 0) return null;
   const address = target.publicAddresses[0] ?? target.privateAddresses[0];
   if (address === undefined) return null;
-  const user = target.adminUser ?? null;
+  // Cloud metadata: offered only when it is a login name as `--user` accepts one (cli/validate.ts),
+  // so a forged value never becomes a command the user copies into a shell.
+  const user = target.adminUser !== undefined && LOGIN_NAME.test(target.adminUser) ? target.adminUser : null;
   const ssh = grant.ports.some((port) => port.protocol !== 'udp' && port.from <= 22 && 22 <= port.to);
   return {
     address,

@@ -134,6 +134,11 @@ describe('after a grant: how to connect', () => {
     ]);
     const json = await world.jit(['request', 'web01', '-d', '30m', '--json']);
     expect(json.json.connect).toEqual({ address: '20.0.0.4', public: true, user: 'azureuser', command: 'ssh azureuser@20.0.0.4' });
+    // An admin name that is no login name (forged metadata) is not put into a command to copy.
+    world.provider.targets.get('web01')!.adminUser = '$(id)';
+    const forged = await world.jit(['request', 'web01', '-d', '30m', '--json']);
+    expect(forged.json.connect).toMatchObject({ user: null, command: 'ssh 20.0.0.4' });
+    world.provider.targets.get('web01')!.adminUser = 'azureuser';
   });
 
   it('a VM without a public address: its private one, said to be private; a non-ssh port gets no ssh command; not in CI', async () => {
