@@ -6,10 +6,12 @@
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf, UserError } from '../core/errors.js';
 import { bundledPackages, packageVersion, verboseVersion } from './build-info.js';
-import { completionCommand } from './commands/completion.js';
+import { completionCommand, VM_NAMES_COMMAND, vmNamesCommand } from './commands/completion.js';
 import { configCommand } from './commands/config.js';
 import { ipCommand } from './commands/ip.js';
+import { listCommand } from './commands/list.js';
 import { disableCommand } from './commands/disable.js';
+import { doctorCommand } from './commands/doctor.js';
 import { enableCommand } from './commands/enable.js';
 import { requestCommand } from './commands/request.js';
 import { revokeCommand } from './commands/revoke.js';
@@ -42,9 +44,9 @@ export function buildProgram(run: CliRun): Command {
     });
   addGlobalFlags(program);
   // Overdue grants are revoked before any command that may touch the cloud or the ledger;
-  // `completion` runs at every shell start and must stay instant.
+  // `completion` runs at every shell start and `__vms` on every Tab: both must stay instant.
   program.hook('preAction', async (_root, action) => {
-    if (action.name() === 'completion') return;
+    if (action.name() === 'completion' || action.name() === VM_NAMES_COMMAND) return;
     // Before the reaper reads the ledger or builds a provider: an unsafe config directory or a bad
     // endpoint is a usage error (exit 2), and nothing is read from or sent to either.
     const [{ checkEndpointVariables }, { checkConfigDir, configDir }] = await Promise.all([
@@ -79,17 +81,23 @@ export function buildProgram(run: CliRun): Command {
     requestCommand(run),
     sshCommand(run),
     statusCommand(run),
+    listCommand(run),
     revokeCommand(run),
     sweepCommand(run),
     scanCommand(run),
     roleCommand(run),
     ipCommand(run),
+    doctorCommand(run),
     configCommand(run),
     completionCommand(run),
   ]) {
     inherit(program, command);
     program.addCommand(command);
   }
+  // What the completion scripts call on Tab: hidden from help, no reaper, no cloud.
+  const vmNames = vmNamesCommand(run);
+  inherit(program, vmNames);
+  program.addCommand(vmNames, { hidden: true });
   return program;
 }
 

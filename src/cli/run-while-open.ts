@@ -25,7 +25,8 @@ export async function openRunClose(
       grantInput(session, target, flags),
       async (result) => {
         session.progress.stop();
-        renderGrant(out, ctx.clock, result);
+        // jit connects (or runs CMD) itself here: no "how to connect" advice.
+        renderGrant(out, ctx.clock, result, [], { connect: false });
         if (trap.received !== undefined) return 130;
         const [command, ...args] = argv(result);
         const env = ctx.io.env as NodeJS.ProcessEnv;

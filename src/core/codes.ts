@@ -132,6 +132,8 @@ export const CODES = {
   JIT_INTERRUPT_HELD: warning('Ctrl-C arrived while the grant was being recorded: jit finishes that first (a second Ctrl-C exits at once).'),
   JIT_INTERRUPTED_AFTER_WRITE: warning('The command was interrupted after the grant was written: it stays open until its expiry, when the scheduler closes it.'),
   JIT_AZURE_ROLLED_BACK: warning('A write failed part-way; the rules already written were removed again.'),
+  JIT_SCAN_FINDINGS: warning('`jit scan --fail-on-findings` found management ports open to the internet: the exit code is 1.'),
+  JIT_ROLE_SUBSCRIPTION_UNKNOWN: warning('No Azure subscription is set, so `jit role` writes a `<subscription-id>` placeholder in AssignableScopes.'),
 
   // ---- notes: on stderr, and in `notes` of the --json document -------------------------------
   JIT_NOTE: note('A note not yet given a code of its own.'),

@@ -140,6 +140,21 @@ export interface TargetInfo {
   policyTag: string | undefined;
   /** Power/run state as the cloud words it (`running`, `VM deallocated` …), when known. */
   state?: string;
+  /** The login the cloud says the VM was created with (Azure `osProfile.adminUsername`), when it says. */
+  adminUser?: string;
+}
+
+/** A VM that carries a jit policy tag, as one listing call shows it (`jit list`): no network reads. */
+export interface EnabledVm {
+  cloud: CloudName;
+  id: string;
+  name: string;
+  /** Where it lives: subscription and resource group (Azure), region (AWS). */
+  scope: Record<string, string>;
+  /** Raw value of the `jit-access` tag; decoding (and its errors) is the core's business. */
+  policyTag: string;
+  /** Power/run state as the cloud words it, when the listing carries it. */
+  state?: string;
 }
 
 /**
@@ -239,6 +254,8 @@ export interface TargetStatus {
 
 export interface ScanFinding {
   target: { id: string; name: string };
+  /** Where the VM lives, for a CI report: subscription and resource group (Azure), account and region (AWS). */
+  scope: Record<string, string>;
   /** Management ports (22, 3389, 5985, 5986) reachable from any address, with the rules that open them. */
   open: { port: number; rules: string[] }[];
   /** Whether jit already manages the VM (has a policy tag). */
@@ -295,6 +312,13 @@ export interface CloudProvider {
    */
   status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus>;
   scan(): Promise<ScanFinding[]>;
+  /**
+   * The scope commands without a resource ID act in, as the provider resolved it (the Azure
+   * subscription, from settings or the Azure CLI; the AWS region and profile): what `jit doctor` shows.
+   */
+  scopeInEffect?(): Promise<Record<string, string>>;
+  /** Every VM in scope with a jit policy tag, listed (paged) in one pass, for `jit list`. */
+  listEnabled(): Promise<EnabledVm[]>;
   role(): RoleDocuments;
 }
 

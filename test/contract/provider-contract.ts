@@ -63,6 +63,10 @@ export function describeProviderContract(name: string, makeWorld: () => Promise<
       expect(await world.userState(vm)).toEqual(before);
     });
 
+    it('listEnabled does not list a VM without a policy', async () => {
+      expect((await provider.listEnabled()).map((listed) => listed.name)).not.toContain(vm);
+    });
+
     it('enable stores the policy on the VM, and status finds the lock-down in place and effective', async () => {
       await provider.enable(await provider.resolveTarget(vm), SSH_POLICY, ENABLE_DEFAULTS);
       const target = await provider.resolveTarget(vm);
@@ -70,6 +74,13 @@ export function describeProviderContract(name: string, makeWorld: () => Promise<
       const status = await provider.status(target, SSH_POLICY, []);
       expect(status.lockedDown).toBe(true);
       expect(status.exposure.map((e) => e.verdict)).toEqual(['locked']);
+    });
+
+    it('listEnabled finds the enabled VM with its policy tag, from a fresh provider', async () => {
+      const target = await provider.resolveTarget(vm);
+      const listed = (await (await world.provider()).listEnabled()).filter((enabled) => enabled.name === vm);
+      expect(listed).toEqual([expect.objectContaining({ cloud: target.cloud, id: target.id, name: vm, policyTag: 'v1;p=22/tcp;d=3h' })]);
+      expect(Object.keys(listed[0]!.scope).length).toBeGreaterThan(0);
     });
 
     it('openGrant opens the port for the source; listGrants reads the grant back from the cloud alone', async () => {
@@ -122,6 +133,7 @@ export function describeProviderContract(name: string, makeWorld: () => Promise<
       await provider.disable(await provider.resolveTarget(vm), { dryRun: false });
       expect(await world.userState(vm)).toEqual(before);
       expect((await provider.resolveTarget(vm)).policyTag).toBeUndefined();
+      expect((await provider.listEnabled()).map((listed) => listed.name)).not.toContain(vm);
     });
   });
 }

@@ -81,4 +81,4 @@ export function runBin(
 }
 
 /** Every top-level command (docs/cli.md, "Commands"), as help and the completion scripts must list them. */
-export const COMMANDS = ['enable', 'disable', 'request', 'ssh', 'status', 'revoke', 'sweep', 'scan', 'role', 'ip', 'config', 'completion'];
+export const COMMANDS = ['enable', 'disable', 'request', 'ssh', 'status', 'list', 'revoke', 'sweep', 'scan', 'role', 'ip', 'doctor', 'config', 'completion'];

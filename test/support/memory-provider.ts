@@ -12,6 +12,7 @@ import type {
   ChangeReport,
   CloudGrant,
   CloudProvider,
+  EnabledVm,
   GrantSpec,
   PortExposure,
   RoleDocuments,
@@ -224,8 +225,15 @@ export class MemoryProvider implements CloudProvider {
         rules: this.exposure(target.name, { from: port, to: port, protocol: 'tcp' }, []).rules,
       })).filter((o) => o.rules.length > 0);
       if (open.length === 0) return [];
-      return [{ target: { id: target.id, name: target.name }, open, managed: target.policyTag !== undefined }];
+      const managed = target.policyTag !== undefined;
+      return [{ target: { id: target.id, name: target.name }, scope: target.scope, open, managed }];
     });
+  }
+
+  async listEnabled(): Promise<EnabledVm[]> {
+    return [...this.targets.values()].flatMap(({ cloud, id, name, scope, policyTag, state }): EnabledVm[] =>
+      policyTag === undefined ? [] : [{ cloud, id, name, scope, policyTag, ...(state ? { state } : {}) }],
+    );
   }
 
   role(): RoleDocuments {

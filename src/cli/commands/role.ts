@@ -1,5 +1,5 @@
 /** `jit role`: declared here; role-run.ts does it, imported when it runs. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { withExamples } from '../command-kit.js';
 import type { CliRun } from '../run.js';
 
@@ -9,7 +9,9 @@ export function roleCommand(run: CliRun): Command {
   return withExamples(
     new Command('role')
       .description('print a least-privilege custom role (Azure role definition / AWS IAM policy)')
-      .action(async (_options, command) => (await impl()).role(run, command)),
-    'jit role --cloud azure > jit-role.json',
+      .addOption(new Option('--scope <scope>', 'print only one definition, as the cloud takes it: requester or admin'))
+      .action(async (options, command) => (await impl()).role(run, options, command)),
+    'jit role --cloud azure --subscription <id> --scope requester > role.json && az role definition create --role-definition @role.json',
+    'jit role --cloud aws --scope admin > policy.json && aws iam create-policy --policy-name jit-admin --policy-document file://policy.json',
   );
 }

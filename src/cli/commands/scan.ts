@@ -9,7 +9,9 @@ export function scanCommand(run: CliRun): Command {
   return withExamples(
     new Command('scan')
       .description('list VMs whose management ports (22, 3389, 5985, 5986) are open to the internet')
-      .action(async (_options, command) => (await impl()).scan(run, command)),
+      .option('--fail-on-findings', 'exit 1 when some VM is open (for CI)')
+      .action(async (options, command) => (await impl()).scan(run, options, command)),
     'jit scan --cloud aws --region eu-west-1',
+    'jit scan --cloud azure --fail-on-findings --json > scan.json',
   );
 }

@@ -18,13 +18,68 @@ export const CI_NOTE: Notice<NoteCode> = {
     '`jit sweep` run elsewhere (cron or a scheduled workflow). `jit request … -- CMD` closes it when CMD ends.',
 };
 
-export function renderGrant(out: Output, clock: Clock, result: OpenedGrant, notes: Notice<NoteCode>[] = []): void {
+const LOGIN_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,31}$/;
+
+/** How to reach the VM through a grant: its address, and the ssh command when port 22 is open. */
+interface ConnectAdvice {
+  /** The VM's first public address, else its first private one (reachable only from its network). */
+  address: string;
+  public: boolean;
+  /** The login the cloud says the VM was made with (Azure `osProfile.adminUsername`), else null. */
+  user: string | null;
+  /** `ssh user@address` when the grant opens 22/tcp, else null. */
+  command: string | null;
+}
+
+function connectAdvice(result: OpenedGrant): ConnectAdvice | null {
+  const { target, grant } = result;
+  // Through a NAT (an Azure Firewall) the endpoints say where to connect (render/firewall.ts).
+  if ((grant.endpoints ?? []).length > 0) return null;
+  const address = target.publicAddresses[0] ?? target.privateAddresses[0];
+  if (address === undefined) return null;
+  // Cloud metadata: offered only when it is a login name as `--user` accepts one (cli/validate.ts),
+  // so a forged value never becomes a command the user copies into a shell.
+  const user = target.adminUser !== undefined && LOGIN_NAME.test(target.adminUser) ? target.adminUser : null;
+  const ssh = grant.ports.some((port) => port.protocol !== 'udp' && port.from <= 22 && 22 <= port.to);
+  return {
+    address,
+    public: target.publicAddresses.length > 0,
+    user,
+    // ssh takes user@2001:db8::1 as it is: no brackets without a port.
+    command: ssh ? `ssh ${user ? `${user}@` : ''}${address}` : null,
+  };
+}
+
+export function renderGrant(
+  out: Output,
+  clock: Clock,
+  result: OpenedGrant,
+  notes: Notice<NoteCode>[] = [],
+  options: { connect: boolean } = { connect: true },
+): void {
   for (const warning of result.warnings) out.warn(warning);
   for (const note of notes) out.note(note.message, note.code);
   const { grant, outcome } = result;
   const report = { ...result.report, notes: [...result.report.notes, ...notes.map((note) => note.message)] };
   const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - clock.now().getTime()) / 1000));
-  out.result({ grant, outcome, extended: outcome === 'extended', ...report }, (c) => withEndpoints(c, grant, summary(c)));
+  const connect = options.connect && report.applied ? connectAdvice(result) : null;
+  // In CI the scheduler ends with the job (CI_NOTE says so instead).
+  const scheduled = !notes.some((note) => note.code === CI_NOTE.code);
+  out.result(
+    { grant, outcome, extended: outcome === 'extended', ...report, ...(options.connect ? { connect } : {}) },
+    (c) => withEndpoints(c, grant, [summary(c), ...(options.connect && report.applied ? advice(c) : [])].join('\n')),
+  );
+  function advice(c: ChalkInstance): string[] {
+    const lines: string[] = [];
+    if (connect) {
+      const where = connect.public ? '' : c.dim(' (a private address: connect from inside its network)');
+      const how = connect.command ? `connect with ${c.bold(printable(connect.command))}` : `connect to ${c.bold(printable(connect.address))}`;
+      lines.push(`  ${how}${where}`);
+      if (connect.command && !connect.user) lines.push(c.dim('  (add the VM\'s login name: ssh <user>@…; `jit ssh` does it all and closes the port after)'));
+    }
+    if (scheduled) lines.push(c.dim(`  a background scheduler closes this access at ${utc(grant.expiresAt)}, even if this terminal closes`));
+    return lines;
+  }
   function summary(c: ChalkInstance): string {
     if (!report.applied) return `${dryRunHeading(c, report, '')}\n${changesText(c, report)}`;
     const until = `until ${utc(grant.expiresAt)} (${formatDuration(left)})`;

@@ -15,6 +15,7 @@ import type { ClosedGrant } from '../../core/lifecycle.js';
 import type { GrantView, TargetStatusView } from '../../core/use-cases/status.js';
 import type { SweepResult } from '../../core/use-cases/sweep.js';
 import { firewallLines } from './firewall.js';
+import { whereOf } from './where.js';
 
 const OP_MARK: Record<RuleChange['op'], string> = {
   'add-rule': '+',
@@ -48,13 +49,13 @@ export function dryRunHeading(c: ChalkInstance, report: ChangeReport, done: stri
   return report.applied ? done : `${c.yellow('Dry run')}: these are the changes jit would make (nothing was changed):`;
 }
 
-function policyText(policy: Policy): string {
+export function policyText(policy: Policy): string {
   const sources = policy.allowSources.length > 0 ? policy.allowSources.map((prefix) => prefix.cidr).join(', ') : 'any public address';
   const why = policy.requireJustification ? 'required' : 'not required';
   return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
 }
 
-function grantLine(c: ChalkInstance, g: GrantView): string {
+export function grantLine(c: ChalkInstance, g: GrantView): string {
   const left = g.secondsLeft > 0 ? `${formatDuration(g.secondsLeft)} left` : c.red(`overdue by ${formatDuration(-g.secondsLeft)}`);
   const line = `  ${c.bold(p(g.grantId))}  ${formatPortRanges(g.ports)}  from ${p(g.source)}  by ${p(g.requester)}  until ${utc(p(g.expiresAt))}  (${left})`;
   return g.problem ? `${line}\n    ${c.red('NOT TRUSTED:')} ${p(g.problem)}` : line;
@@ -86,14 +87,20 @@ export function statusText(c: ChalkInstance, view: TargetStatusView): string {
   return lines.join('\n');
 }
 
+/** `jit scan`'s counts, for a CI log's last line and the --json `summary`. */
+export function scanSummary(findings: ScanFinding[]): { open: number; unmanaged: number } {
+  return { open: findings.length, unmanaged: findings.filter((f) => !f.managed).length };
+}
+
 export function scanText(c: ChalkInstance, findings: ScanFinding[]): string {
   if (findings.length === 0) return c.green('No VM has a management port open to the internet.');
-  return findings
-    .map((f) => {
-      const ports = f.open.map((o) => `${o.port} (${o.rules.map((r) => p(r)).join(', ')})`).join('; ');
-      return `${c.red('OPEN')}  ${c.bold(p(f.target.name))}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
-    })
-    .join('\n');
+  const lines = findings.map((f) => {
+    const ports = f.open.map((o) => `${o.port} (${o.rules.map((r) => p(r)).join(', ')})`).join('; ');
+    return `${c.red('OPEN')}  ${c.bold(p(f.target.name))}  ${c.dim(p(whereOf(f.scope)))}  ${ports}${f.managed ? c.dim('  [jit policy present]') : ''}`;
+  });
+  const { open, unmanaged } = scanSummary(findings);
+  lines.push(`${open} VM${open === 1 ? '' : 's'} with a management port open to the internet; ${unmanaged} not managed by jit (\`jit enable <vm>\` locks one down).`);
+  return lines.join('\n');
 }
 
 /**

@@ -90,6 +90,8 @@ function regionlessProvider(progress: ProviderContext['progress'], noRegion: Use
     listGrants: refuse,
     status: refuse,
     scan: refuse,
+    listEnabled: refuse,
+    scopeInEffect: refuse,
     role: () => {
       progress.warn(NO_REGION_NOTE, 'JIT_AWS_PARTITION_ASSUMED');
       return roleDocuments('aws');

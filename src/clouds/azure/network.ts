@@ -61,6 +61,8 @@ export interface VmNetwork {
   resourceGroup: string;
   tags: Record<string, string>;
   state?: string;
+  /** `osProfile.adminUsername`: the login the VM was created with (absent for a VM made from a specialized disk). */
+  adminUser?: string;
   paths: AddressPath[];
   publicAddresses: string[];
   /** Every NSG on some path, by idKey. */
@@ -239,6 +241,7 @@ export async function resolveNetwork(vm: VirtualMachine, lookup: NetworkLookup):
     resourceGroup: vmId.resourceGroup,
     tags: { ...(vm.tags ?? {}) },
     ...(state ? { state } : {}),
+    ...(vm.osProfile?.adminUsername ? { adminUser: vm.osProfile.adminUsername } : {}),
     paths,
     publicAddresses: [...new Set(publicIps.map((ip) => ip?.ipAddress).filter((ip): ip is string => !!ip))],
     nsgs: snapshots,

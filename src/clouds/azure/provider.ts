@@ -17,6 +17,7 @@ import type {
   CloseOutcome,
   CloudGrant,
   CloudProvider,
+  EnabledVm,
   EnableOptions,
   GrantEndpoint,
   GrantSpec,
@@ -339,10 +340,38 @@ export class AzureProvider implements CloudProvider {
         const open = withFirewallOpen(openManagementPorts(network, MANAGEMENT_PORTS), network, snapshot);
         if (open.length === 0) return undefined;
         const managed = tagValue(network.tags, POLICY_TAG) !== undefined;
-        return { target: { id: network.id, name: network.name }, open, managed };
+        const scope = { subscription: network.subscriptionId, 'resource-group': network.resourceGroup };
+        return { target: { id: network.id, name: network.name }, scope, open, managed };
       }),
     );
     return findings.filter((finding): finding is ScanFinding => finding !== undefined);
+  }
+
+  /**
+   * One paged listing (VirtualMachines_ListAll follows `nextLink`, Learn "Virtual Machines - List
+   * All"), filtered here on the tag: ARM's list takes no tag filter for VMs. It carries no power
+   * state (that needs `statusOnly`, a second listing), so `state` stays unknown.
+   */
+  async scopeInEffect(): Promise<Record<string, string>> {
+    const group = this.settings['resource-group'];
+    return {
+      subscription: await this.session.defaultSubscription(),
+      ...(group ? { 'resource-group': group } : {}),
+      'azure-cloud': this.session.cloud.name,
+    };
+  }
+
+  async listEnabled(): Promise<EnabledVm[]> {
+    const api = await this.session.api(await this.session.defaultSubscription());
+    const group = this.settings['resource-group'];
+    return (await api.listVms()).flatMap((vm): EnabledVm[] => {
+      const id = tryParseArmId(vm.id ?? '');
+      const policyTag = tagValue(vm.tags ?? {}, POLICY_TAG);
+      if (!id || policyTag === undefined) return [];
+      if (group && lower(id.resourceGroup) !== lower(group)) return [];
+      const scope = { subscription: id.subscriptionId, 'resource-group': id.resourceGroup };
+      return [{ cloud: 'azure', id: vm.id ?? '', name: vm.name ?? id.name, scope, policyTag }];
+    });
   }
 
   role(): RoleDocuments {

@@ -88,6 +88,7 @@ export function targetInfoOf(network: VmNetwork, cloudName: string): TargetInfo 
     publicAddresses: network.publicAddresses,
     policyTag: tagValue(network.tags, POLICY_TAG),
     ...(network.state ? { state: network.state } : {}),
+    ...(network.adminUser ? { adminUser: network.adminUser } : {}),
   };
 }
 

@@ -34,6 +34,8 @@ export interface SeedLinuxVmOptions {
   location?: string;
   tags?: Record<string, string>;
   osType?: 'Linux' | 'Windows';
+  /** `osProfile.adminUsername`. Default `azureuser`. */
+  adminUsername?: string;
 }
 
 export interface SeededVm {
@@ -145,6 +147,7 @@ export function seedLinuxVm(emu: ArmEmulator, options: SeedLinuxVmOptions): Seed
     networkInterfaceIds: [nicId],
     ...(options.tags ? { tags: options.tags } : {}),
     ...(options.osType ? { osType: options.osType } : {}),
+    ...(options.adminUsername ? { adminUsername: options.adminUsername } : {}),
   });
   return {
     subscriptionId: sub,

@@ -120,7 +120,7 @@ describe('sweep at account scale (moto)', () => {
     expect(await ingressOf(ec2, seed.jitGroupIds)).toEqual([]);
   }, 60_000);
 
-  it('reads every page: scan of 12 instances and status of 3 groups\' grants, 5 items a page', async () => {
+  it('reads every page: scan and list of 12 instances and status of 3 groups\' grants, 5 items a page', async () => {
     const { endpoint } = await world();
     const w = newWorld(endpoint);
     const place = await createVpc(w.ec2);
@@ -136,6 +136,7 @@ describe('sweep at account scale (moto)', () => {
       await w.ec2.send(
         new RunInstancesCommand({
           ImageId: 'ami-12345678', MinCount: 1, MaxCount: 1, SubnetId: place.subnetId, SecurityGroupIds: [open.GroupId as string],
+          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'Name', Value: `open-${String(i).padStart(2, '0')}` }, { Key: 'jit-access', Value: 'v1;p=22/tcp;d=1h' }] }],
         }),
       );
     }
@@ -145,6 +146,12 @@ describe('sweep at account scale (moto)', () => {
     const findings = await w.provider(scanned.seam).scan();
     expect(findings).toHaveLength(12);
     expect(scanned.pages.filter((p) => p === 'DescribeInstances next').length).toBeGreaterThanOrEqual(2);
+
+    // listEnabled (`jit list`) pages the tag-key-filtered DescribeInstances the same way.
+    const enabled = pagingSeam(w.api, 5);
+    const vms = (await w.provider(enabled.seam).listEnabled()).filter((vm) => vm.name.startsWith('open-'));
+    expect(vms.map((vm) => vm.name).sort()).toEqual(Array.from({ length: 12 }, (_, i) => `open-${String(i).padStart(2, '0')}`));
+    expect(enabled.pages.filter((p) => p === 'DescribeInstances next').length).toBeGreaterThanOrEqual(2);
 
     const listed = pagingSeam(w.api, 5);
     const grants = await w.provider(listed.seam).listGrants();

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { PortRange } from '../../../src/core/model.js';
 import { buildPolicy } from '../../../src/core/policy.js';
 import { ENABLE_DEFAULTS } from '../../support/provider-fixtures.js';
-import { createGroup, newWorld, runInstance, seedInstance, useMoto } from './support.js';
+import { createGroup, newWorld, REGION, runInstance, seedInstance, useMoto } from './support.js';
 
 const endpoint = useMoto();
 const ssh: PortRange = { from: 22, to: 22, protocol: 'tcp' };
@@ -115,11 +115,13 @@ describe('scan', () => {
     expect(findings.sort((a, b) => a.target.name.localeCompare(b.target.name))).toEqual([
       {
         target: { id: seeded.instanceId, name: 'linux' },
+        scope: { account: world.account, region: REGION },
         open: [{ port: 22, rules: [expect.stringContaining('0.0.0.0/0'), expect.stringContaining('::/0')] }],
         managed: false,
       },
       {
         target: { id: windows, name: 'win' },
+        scope: { account: world.account, region: REGION },
         open: [
           { port: 3389, rules: [expect.stringContaining('tcp 3389 from 0.0.0.0/0')] },
           { port: 5985, rules: [expect.stringContaining('tcp 5985-5986 from ::/0')] },

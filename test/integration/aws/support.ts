@@ -25,7 +25,7 @@ import { createAwsProvider } from '../../../src/clouds/aws/provider.js';
 import type { CloudProvider, Progress } from '../../../src/core/ports.js';
 import { type Moto, startMoto } from '../../emulators/moto/moto.js';
 
-const REGION = 'eu-west-1';
+export const REGION = 'eu-west-1';
 
 /** Credentials moto accepts; never real ones. */
 const TEST_ENV = {

@@ -107,9 +107,9 @@ describe('scan', () => {
     h.emu.clearLog();
     const findings = await provider.scan();
     expect(findings).toEqual([
-      { target: { id: expect.stringMatching(/\/vm01$/), name: 'vm01' }, open: [{ port: 22, rules: [`${NIC_NSG}/SSH`, `${SUBNET_NSG}/Allow-SSH-Internet`] }], managed: false },
-      { target: { id: expect.stringMatching(/\/vm03$/), name: 'vm03' }, open: [22, 3389, 5985, 5986].map((port) => ({ port, rules: [] })), managed: false },
-      { target: { id: expect.stringMatching(/\/vm04$/), name: 'vm04' }, open: [{ port: 22, rules: ['vm04-nsg/SSH', 'vnet-jit-default-nsg/Allow-SSH-Internet'] }], managed: false },
+      { target: { id: expect.stringMatching(/\/vm01$/), name: 'vm01' }, scope: { subscription: SUB, 'resource-group': RG }, open: [{ port: 22, rules: [`${NIC_NSG}/SSH`, `${SUBNET_NSG}/Allow-SSH-Internet`] }], managed: false },
+      { target: { id: expect.stringMatching(/\/vm03$/), name: 'vm03' }, scope: { subscription: SUB, 'resource-group': RG }, open: [22, 3389, 5985, 5986].map((port) => ({ port, rules: [] })), managed: false },
+      { target: { id: expect.stringMatching(/\/vm04$/), name: 'vm04' }, scope: { subscription: SUB, 'resource-group': 'rg-other' }, open: [{ port: 22, rules: ['vm04-nsg/SSH', 'vnet-jit-default-nsg/Allow-SSH-Internet'] }], managed: false },
     ]);
     expect(h.emu.log.map((e) => e.path.split('/').at(-1)).sort()).toEqual(['networkInterfaces', 'networkSecurityGroups', 'routeTables', 'virtualMachines', 'virtualNetworks']);
   });

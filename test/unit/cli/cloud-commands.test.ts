@@ -28,10 +28,10 @@ describe('jit on MemoryProvider, in-process', () => {
     const scan = await world.jit(['scan', '--json']);
     expect(scan.code, scan.stderr).toBe(0);
     expect(scan.json.findings).toEqual([
-      { target: { id: '/vm/vm01', name: 'vm01' }, open: [{ port: 22, rules: ['allow-22-internet'] }], managed: false },
-      { target: { id: '/vm/vm02', name: 'vm02' }, open: [{ port: 3389, rules: ['allow-3389-internet'] }], managed: false },
+      { target: { id: '/vm/vm01', name: 'vm01' }, scope: { subscription: 'sub' }, open: [{ port: 22, rules: ['allow-22-internet'] }], managed: false },
+      { target: { id: '/vm/vm02', name: 'vm02' }, scope: { subscription: 'sub' }, open: [{ port: 3389, rules: ['allow-3389-internet'] }], managed: false },
     ]);
-    expect((await world.jit(['scan'])).stdout).toMatch(/^OPEN {2}vm01 {2}22 \(allow-22-internet\)\n/);
+    expect((await world.jit(['scan'])).stdout).toMatch(/^OPEN {2}vm01 {2}sub {2}22 \(allow-22-internet\)\n/);
   });
 
   it('enable --dry-run reports the changes and writes nothing', async () => {
@@ -56,8 +56,13 @@ describe('jit on MemoryProvider, in-process', () => {
     const ensured = world.ensured;
     const first = await world.jit(['request', 'vm01', '-d', '30m']);
     expect(first.code, first.stderr).toBe(0);
-    grantId = first.stdout.match(/grant ([0-9a-z]{8})\n$/)![1]!;
-    expect(first.stdout).toBe(`Granted 22/tcp on vm01 to ${DETECTED_IP}/32 until 2030-01-01 12:30:00 UTC (30m); grant ${grantId}\n`);
+    grantId = first.stdout.match(/grant ([0-9a-z]{8})$/m)![1]!;
+    expect(first.stdout).toBe(
+      `Granted 22/tcp on vm01 to ${DETECTED_IP}/32 until 2030-01-01 12:30:00 UTC (30m); grant ${grantId}\n` +
+      '  connect with ssh 20.0.0.4\n' +
+      "  (add the VM's login name: ssh <user>@…; `jit ssh` does it all and closes the port after)\n" +
+      '  a background scheduler closes this access at 2030-01-01 12:30:00 UTC, even if this terminal closes\n',
+    );
     expect(world.ensured).toBe(ensured + 1);
     expect(sources('vm01')).toEqual([`${DETECTED_IP}/32`]);
     expect(await world.ledger()).toMatchObject([{ id: grantId, state: 'active', expiresAt: '2030-01-01T12:30:00.000Z' }]);
@@ -155,7 +160,7 @@ describe('jit on MemoryProvider, in-process', () => {
       throw new Error('throttled');
     };
     const ensured = world.ensured;
-    const next = await world.jit(['role', '--json']);
+    const next = await world.jit(['role', '--json', '--subscription', '00000000-0000-0000-0000-000000000000']);
     world.provider.beforeWrite = () => {};
     expect(next.code, next.stderr).toBe(0);
     // The reaper's warning reaches the document too, with its code.

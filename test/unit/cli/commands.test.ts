@@ -68,7 +68,7 @@ describe('jit completion', () => {
   });
 
   it.each([
-    ['zsh', /#compdef jit jit-access[\s\S]*'request:open access[\s\S]*request\) compadd -- .*--duration/],
+    ['zsh', /#compdef jit jit-access[\s\S]*'request:open access[\s\S]*request\) .*compadd -- .*--duration/],
     [
       'fish',
       /complete -c jit -n '__fish_use_subcommand' -a request[\s\S]*__fish_seen_subcommand_from ssh' -l user/,
