@@ -27,8 +27,8 @@ beforeAll(async () => {
   moto = await startMoto();
   proxy = await startEc2FaultProxy({ target: moto.endpoint });
   for (const [key, value] of Object.entries(CREDENTIALS)) vi.stubEnv(key, value);
-  // moto's first instance takes seconds (it loads its AMI catalogue): paid here, under the hook's
-  // longer timeout, not by the first test on a loaded machine.
+  // moto's first instance can take seconds (the run's first EC2 call imports moto's EC2 backend):
+  // paid here, under the hook's longer timeout, not by the first test on a loaded machine.
   const { direct } = clients();
   await runInstance(direct, await createVpc(direct), []);
 });

@@ -37,10 +37,12 @@ declare module 'vitest' {
 /** moto's account when a request names none (moto/core/models.py DEFAULT_ACCOUNT_ID). */
 const DEFAULT_ACCOUNT_ID = '123456789012';
 /**
- * moto 5.2.1 takes the account of a request from this header, ahead of the access key (PRIO 2 in
- * moto/core/responses.py, BaseResponse.get_current_account; MOTO_ACCOUNT_ID in moto's environment
- * would win over it, and the launcher never sets it). Every service reads it: EC2's backends are
- * per account and region, and STS GetCallerIdentity answers arn:aws:sts::<account>:user/moto.
+ * In server mode moto takes the account of a request from this header (moto's docs,
+ * docs/docs/multi_account.rst, "Configure the account ID using a request header"). moto 5.2.1 reads
+ * it ahead of the access key (PRIO 2 in moto/core/responses.py, BaseResponse.get_current_account;
+ * MOTO_ACCOUNT_ID in moto's environment would win over it, and the launcher never sets it). Every
+ * service reads it: EC2's backends are per account and region, and STS GetCallerIdentity answers
+ * arn:aws:sts::<account>:user/moto.
  */
 const ACCOUNT_HEADER = 'x-moto-account-id';
 
@@ -97,6 +99,11 @@ export async function startMotoServer(options: { python?: string } = {}): Promis
   const command = `${python} -m moto.server -H 127.0.0.1 -p 0`;
   const child = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Without it, every new account and region loads moto's catalogue of ~1,100 public AMIs (about
+    // 0.1 CPU-s and 3.5 MB each; moto/settings.py ec2_load_default_amis, and moto's own test suite
+    // turns it off for speed in tests/__init__.py). No test launches one of those AMIs: an unknown
+    // image id runs as before, with moto's defaults (moto/ec2/models/instances.py).
+    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' },
   });
   const output: string[] = [];
   const failure = (why: string) =>
