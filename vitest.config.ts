@@ -18,6 +18,8 @@ export default defineConfig({
     exclude: [...configDefaults.exclude, 'test/package/**', 'test/faults/**'],
     ...reporting(),
     setupFiles: ['test/support/setup.ts'],
+    // One moto server for the run, one AWS account in it per test file or harness (moto.ts).
+    globalSetup: ['test/emulators/moto/global-setup.ts'],
     // Two cores: subprocess-heavy suites run in parallel files but not unbounded.
     maxWorkers: 2,
     testTimeout: 20_000,

@@ -3,8 +3,7 @@
  * (query protocol: `Action=…` in the form body). Tests use it to prove a command made no write;
  * the bench counts a request's calls by kind with it.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { forward, reply, serveLoopback } from './pass-through.js';
 
 export interface CallLogProxy {
   url: string;
@@ -19,35 +18,18 @@ export interface CallLogProxy {
 export async function startCallLogProxy(target: string): Promise<CallLogProxy> {
   const upstream = new URL(target);
   const actions: string[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      actions.push(new URLSearchParams(body.toString()).get('Action') ?? `${req.method} ${req.url}`);
-      const forward = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      forward.on('error', () => res.destroy());
-      forward.end(body);
-    });
+  const server = await serveLoopback(async (req, res, body) => {
+    actions.push(new URLSearchParams(body.toString()).get('Action') ?? `${req.method} ${req.url}`);
+    const answer = await forward(upstream, req, body);
+    reply(res, answer.status, answer.headers, answer.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     actions,
     writes: () => actions.filter((a) => !/^(Describe|Get|List)/.test(a)),
     clear: () => {
       actions.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

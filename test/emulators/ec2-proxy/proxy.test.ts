@@ -10,12 +10,11 @@ import {
   type EC2Client,
   ModifyInstanceAttributeCommand,
 } from '@aws-sdk/client-ec2';
-import type { BuildMiddleware } from '@smithy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildAwsClients } from '../../../src/clouds/aws/index.js';
 import { createGroup, createVpc, groupRules, groupsNamed, runInstance } from '../../integration/aws/support.js';
 import { baseEnv, runBin, tempConfigDir } from '../../support/cli.js';
-import { type Moto, startMoto } from '../moto/moto.js';
+import { inAccount, type Moto, newAccountId, startMoto } from '../moto/moto.js';
 import { type Ec2FaultProxy, startEc2FaultProxy } from './proxy.js';
 
 const REGION = 'eu-west-1';
@@ -28,8 +27,8 @@ beforeAll(async () => {
   moto = await startMoto();
   proxy = await startEc2FaultProxy({ target: moto.endpoint });
   for (const [key, value] of Object.entries(CREDENTIALS)) vi.stubEnv(key, value);
-  // moto's first instance takes seconds (it loads its AMI catalogue): paid here, under the hook's
-  // longer timeout, not by the first test on a loaded machine.
+  // moto's first instance can take seconds (the run's first EC2 call imports moto's EC2 backend):
+  // paid here, under the hook's longer timeout, not by the first test on a loaded machine.
   const { direct } = clients();
   await runInstance(direct, await createVpc(direct), []);
 });
@@ -42,16 +41,9 @@ afterAll(async () => {
 
 beforeEach(() => proxy.clear());
 
-function inAccount<I extends object, O extends object>(account: string): BuildMiddleware<I, O> {
-  return (next) => async (args) => {
-    (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-    return next(args);
-  };
-}
-
 /** Two clients on one fresh moto account: one through the proxy, one straight to moto (the truth). */
 function clients(maxAttempts = 1): { viaProxy: EC2Client; direct: EC2Client } {
-  const account = String(100_000_000_000 + Math.floor(Math.random() * 899_999_999_999));
+  const account = newAccountId();
   const build = (endpoint: string) => {
     const { ec2 } = buildAwsClients({ region: REGION, env: { AWS_ENDPOINT_URL: endpoint }, maxAttempts });
     ec2.middlewareStack.add(inAccount(account), { step: 'build', name: 'motoAccount' });

@@ -6,8 +6,8 @@
  * It speaks only what the SDK sends: the EC2 Query protocol (POST, form body with `Action=…`),
  * answers errors in EC2's XML error shape, and forwards everything else (STS too) untouched.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
+import { forward, reply, serveLoopback } from '../../support/pass-through.js';
 
 interface Ec2Error {
   status: number;
@@ -45,12 +45,6 @@ export interface Ec2FaultProxy {
   failAction(action: string, error: Ec2Error, options?: { times?: number; nth?: number }): void;
   clear(): void;
   close(): Promise<void>;
-}
-
-interface Upstream {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
 }
 
 interface Failure {
@@ -168,24 +162,6 @@ export async function startEc2FaultProxy(options: { target: string }): Promise<E
     return at !== undefined && Date.now() - at < lagMs;
   };
 
-  const forward = (req: http.IncomingMessage, body: Buffer | string): Promise<Upstream> =>
-    new Promise((resolve, reject) => {
-      const headers = { ...req.headers, 'content-length': String(Buffer.byteLength(body)) };
-      const request = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () =>
-            resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
-          );
-          answer.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end(body);
-    });
-
   /** The groups attached now, read from moto with the caller's own headers (its account and region). */
   const attachedNow = async (
     req: http.IncomingMessage,
@@ -197,11 +173,11 @@ export async function startEc2FaultProxy(options: { target: string }): Promise<E
         ? { Action: 'DescribeInstances', 'InstanceId.1': params.get('InstanceId') ?? '' }
         : { Action: 'DescribeNetworkInterfaces', 'NetworkInterfaceId.1': params.get('NetworkInterfaceId') ?? '' };
     const version = params.get('Version') ?? '2016-11-15';
-    const answer = await forward(req, new URLSearchParams({ ...query, Version: version }).toString());
+    const answer = await forward(upstream, req, new URLSearchParams({ ...query, Version: version }).toString());
     return answer.status === 200 ? groupIdsIn(answer.body.toString()) : new Set();
   };
 
-  const reply = (
+  const respond = (
     res: http.ServerResponse,
     action: string,
     status: number,
@@ -209,12 +185,11 @@ export async function startEc2FaultProxy(options: { target: string }): Promise<E
     body: string | Buffer,
   ) => {
     calls.push({ action, status });
-    res.writeHead(status, { ...headers, 'content-length': String(Buffer.byteLength(body)) });
-    res.end(body);
+    reply(res, status, headers, body);
   };
 
   const fail = (res: http.ServerResponse, action: string, error: Ec2Error) =>
-    reply(res, action, error.status, { 'content-type': 'text/xml;charset=UTF-8' }, errorXml(error));
+    respond(res, action, error.status, { 'content-type': 'text/xml;charset=UTF-8' }, errorXml(error));
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse, body: Buffer) => {
     const params = new URLSearchParams(body.toString());
@@ -245,7 +220,7 @@ export async function startEc2FaultProxy(options: { target: string }): Promise<E
       named.length > 0;
     const before = modifiesGroups ? await attachedNow(req, action, params) : new Set<string>();
 
-    const answer = await forward(req, body);
+    const answer = await forward(upstream, req, body);
     let payload: string | Buffer = answer.body;
     if (answer.status === 200) {
       if (action === 'CreateSecurityGroup' && lagMs > 0) {
@@ -271,21 +246,13 @@ export async function startEc2FaultProxy(options: { target: string }): Promise<E
       req.socket.destroy();
       return;
     }
-    const { 'content-length': _length, 'transfer-encoding': _encoding, ...headers } = answer.headers;
-    reply(res, action, answer.status, headers, payload);
+    respond(res, action, answer.status, answer.headers, payload);
   };
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      handle(req, res, Buffer.concat(chunks)).catch(() => res.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = await serveLoopback(handle);
 
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: server.url,
     calls,
     freshGroupLag: (ms) => {
       lagMs = ms;
@@ -308,10 +275,6 @@ export async function startEc2FaultProxy(options: { target: string }): Promise<E
       lost = [];
       calls.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => server.close(),
   };
 }

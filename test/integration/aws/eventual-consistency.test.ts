@@ -7,7 +7,7 @@ import { ENABLE_DEFAULTS, SSH_POLICY as policy } from '../../support/provider-fi
 import { type Ec2FaultProxy, startEc2FaultProxy } from '../../emulators/ec2-proxy/proxy.js';
 import { groupRules, groupsNamed, instanceGroups, newWorld, seedInstance, snapshot, useMoto } from './support.js';
 
-const endpoint = useMoto();
+const { endpoint } = useMoto();
 let proxy: Ec2FaultProxy;
 
 beforeAll(async () => {

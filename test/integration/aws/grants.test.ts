@@ -9,7 +9,7 @@ import type { CloudGrant, GrantSpec } from '../../../src/core/ports.js';
 import { ENABLE_DEFAULTS } from '../../support/provider-fixtures.js';
 import { groupRules, groupsNamed, newWorld, seedInstance, snapshot, useMoto } from './support.js';
 
-const endpoint = useMoto();
+const { endpoint } = useMoto();
 const ssh: PortRange = { from: 22, to: 22, protocol: 'tcp' };
 const REQUESTER = 'arn:aws:sts::123456789012:assumed-role/Ops Team/alice@example.com';
 

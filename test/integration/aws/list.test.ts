@@ -5,7 +5,7 @@ import { buildPolicy } from '../../../src/core/policy.js';
 import { ENABLE_DEFAULTS } from '../../support/provider-fixtures.js';
 import { createGroup, newWorld, REGION, runInstance, seedInstance, useMoto } from './support.js';
 
-const endpoint = useMoto();
+const { endpoint } = useMoto();
 
 describe('listEnabled', () => {
   it('lists the tagged instances (not untagged or terminated ones), with their region and state', async () => {

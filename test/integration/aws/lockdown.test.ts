@@ -22,7 +22,7 @@ import {
   useMoto,
 } from './support.js';
 
-const endpoint = useMoto();
+const { endpoint } = useMoto();
 const ssh: PortRange = { from: 22, to: 22, protocol: 'tcp' };
 const rdp: PortRange = { from: 3389, to: 3389, protocol: 'tcp' };
 

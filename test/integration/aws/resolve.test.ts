@@ -17,7 +17,7 @@ import { isJitError } from '../../../src/core/errors.js';
 import type { ProviderContext } from '../../../src/core/ports.js';
 import { newWorld, runInstance, seedInstance, useMoto } from './support.js';
 
-const endpoint = useMoto();
+const { endpoint, accountId } = useMoto();
 const progress = { step: () => undefined, warn: () => undefined };
 
 async function failure(promise: Promise<unknown>) {
@@ -205,7 +205,8 @@ describe('createProvider (the composition root)', () => {
   });
 
   it('reaches EC2 and STS through AWS_ENDPOINT_URL_EC2 / _STS ahead of AWS_ENDPOINT_URL', async () => {
-    // moto's default account, in a region no other test of this file uses.
+    // The file's account (no account header of the test's own), in a region no other test of this
+    // file uses.
     const region = 'ap-southeast-2';
     const seeder = new EC2Client({ region, endpoint: endpoint() });
     const seeded = await seedInstance(seeder, 'composed');
@@ -217,7 +218,7 @@ describe('createProvider (the composition root)', () => {
     );
 
     expect(await provider.resolveTarget('composed')).toMatchObject({ id: seeded.instanceId, scope: { region } });
-    expect(await provider.whoami()).toBe('arn:aws:sts::123456789012:user/moto');
+    expect(await provider.whoami()).toBe(`arn:aws:sts::${accountId()}:user/moto`);
   });
 
   it('takes credentials and region from the named profile, and puts the profile in the target scope', async () => {

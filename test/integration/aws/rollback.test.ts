@@ -9,7 +9,7 @@ import type { EnableOptions } from '../../../src/core/ports.js';
 import { ENABLE_DEFAULTS, SSH_POLICY as policy } from '../../support/provider-fixtures.js';
 import { failingSeam, forEachStep, groupsNamed, newWorld, runInstance, seedInstance, snapshot, useMoto } from './support.js';
 
-const endpoint = useMoto();
+const { endpoint } = useMoto();
 // Each loop below is a dozen full enable (or disable) runs against moto: 4 s on a quiet 2-core
 // machine, 20 s when CI's other test files load it. The limit is for a hang, not a benchmark.
 const LOOP_TIMEOUT_MS = 90_000;

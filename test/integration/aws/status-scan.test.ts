@@ -6,7 +6,7 @@ import { buildPolicy } from '../../../src/core/policy.js';
 import { ENABLE_DEFAULTS } from '../../support/provider-fixtures.js';
 import { createGroup, newWorld, REGION, runInstance, seedInstance, useMoto } from './support.js';
 
-const endpoint = useMoto();
+const { endpoint } = useMoto();
 const ssh: PortRange = { from: 22, to: 22, protocol: 'tcp' };
 const rdp: PortRange = { from: 3389, to: 3389, protocol: 'tcp' };
 

@@ -1,4 +1,4 @@
-// Shared set-up of the AWS tests: one moto per test file, one fresh AWS account per test (moto's
+// Shared set-up of the AWS tests: moto for the test file, one fresh AWS account per test (moto's
 // x-moto-account-id header keeps each test's VPCs, groups and instances apart), the provider built
 // from the same clients the composition root builds, seed helpers and state snapshots.
 import {
@@ -16,14 +16,13 @@ import {
   type SecurityGroupRule,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import type { BuildMiddleware } from '@smithy/types';
 import { afterAll, beforeAll } from 'vitest';
 import type { AwsContext } from '../../../src/clouds/aws/context.js';
 import { type Ec2Api, ec2ApiOver, stsApiOver } from '../../../src/clouds/aws/ec2-api.js';
 import { buildAwsClients } from '../../../src/clouds/aws/index.js';
 import { createAwsProvider } from '../../../src/clouds/aws/provider.js';
 import type { CloudProvider, Progress } from '../../../src/core/ports.js';
-import { type Moto, startMoto } from '../../emulators/moto/moto.js';
+import { inAccount, type Moto, newAccountId, startMoto } from '../../emulators/moto/moto.js';
 
 export const REGION = 'eu-west-1';
 
@@ -35,8 +34,11 @@ const TEST_ENV = {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
 
-/** Starts moto for the file and points the process's AWS environment at it. */
-export function useMoto(): () => string {
+/**
+ * Starts moto for the file and points the process's AWS environment at it. A client that sends no
+ * account header lands in `accountId()`.
+ */
+export function useMoto(): { endpoint: () => string; accountId: () => string } {
   let moto: Moto | undefined;
   const saved = new Map<string, string | undefined>();
   beforeAll(async () => {
@@ -53,21 +55,11 @@ export function useMoto(): () => string {
     }
     await moto?.stop();
   });
-  return () => {
+  const running = () => {
     if (!moto) throw new Error('moto is not running');
-    return moto.endpoint;
+    return moto;
   };
-}
-
-function randomAccount(): string {
-  return String(100_000_000_000 + Math.floor(Math.random() * 899_999_999_999));
-}
-
-function accountHeader<Input extends object, Output extends object>(account: string): BuildMiddleware<Input, Output> {
-  return (next) => async (args) => {
-    (args.request as { headers: Record<string, string> }).headers['x-moto-account-id'] = account;
-    return next(args);
-  };
+  return { endpoint: () => running().endpoint, accountId: () => running().accountId };
 }
 
 export interface AwsWorld {
@@ -91,11 +83,11 @@ export interface WorldOptions {
 
 /** A fresh account, or (to play "another machine") new clients on an existing one. */
 export function newWorld(endpoint: string, options: WorldOptions = {}): AwsWorld {
-  const account = options.account ?? randomAccount();
+  const account = options.account ?? newAccountId();
   const region = options.region ?? REGION;
   const clients = buildAwsClients({ region, env: { AWS_ENDPOINT_URL: endpoint }, maxAttempts: 1 });
-  clients.ec2.middlewareStack.add(accountHeader(account), { step: 'build', name: 'motoAccount' });
-  clients.sts.middlewareStack.add(accountHeader(account), { step: 'build', name: 'motoAccount' });
+  clients.ec2.middlewareStack.add(inAccount(account), { step: 'build', name: 'motoAccount' });
+  clients.sts.middlewareStack.add(inAccount(account), { step: 'build', name: 'motoAccount' });
   const api = ec2ApiOver(clients.ec2);
   const steps: string[] = [];
   const progress: Progress = { step: (message) => steps.push(message), warn: () => undefined };
