@@ -7,7 +7,7 @@
  */
 import { ProviderError } from '../../core/errors.js';
 import type { PortRange } from '../../core/model.js';
-import type { GrantSpec } from '../../core/ports.js';
+import type { GrantEndpoint, GrantSpec } from '../../core/ports.js';
 import type { AzureFirewall, FirewallPolicyRuleCollectionGroup } from './arm-api.js';
 import {
   dnatRuleName,
@@ -27,15 +27,7 @@ const MAX_PRIORITY = 65_000;
 export const HIGH_PORTS = { from: 49_152, to: 65_535 } as const;
 
 /** Where a client connects for one granted port: the firewall's address and port, and the VM's port. */
-export interface FirewallEndpoint {
-  address: string;
-  port: number;
-  targetAddress: string;
-  targetPort: number;
-  protocol: PortRange['protocol'];
-  /** The firewall's name. */
-  via: string;
-}
+export type FirewallEndpoint = GrantEndpoint;
 
 /**
  * The port a grant listens on: the VM's port when no other DNAT rule on that firewall address uses it,
