@@ -19,6 +19,8 @@ describe('resolveTarget', () => {
       privateAddresses: ['10.0.0.4'],
       publicAddresses: ['20.50.60.70'],
       policyTag: 'v1;p=22/tcp;d=3h',
+      // The seeded VM's osProfile.adminUsername: `jit request` offers `ssh azureuser@…`.
+      adminUser: 'azureuser',
     });
   });
 
