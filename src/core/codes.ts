@@ -40,7 +40,6 @@ export const CODES = {
   JIT_STATE_FILE_UNSAFE: error(2, 'A state file (`scheduler.log`) is a symbolic link or not a regular file.'),
   JIT_POLICY_TOO_LARGE: error(2, 'The policy asked for does not fit in the 256 characters of a VM tag.'),
   JIT_CONFIRMATION_REQUIRED: error(2, 'A change that needs confirmation was asked for without `--yes` and without a terminal.'),
-  JIT_CANCELLED: error(2, 'The user answered no to a confirmation; nothing was changed.'),
   JIT_GRANT_NOT_FOUND: error(2, 'No active grant with that id in scope.'),
   JIT_AWS_NO_REGION: error(2, 'No AWS region is set by flag, environment, config or profile.'),
   JIT_AWS_GROUP_SHARED: error(2, 'The lock-down would edit a security group shared with other instances or interfaces; `--isolate` copies it.'),
@@ -62,6 +61,10 @@ export const CODES = {
   JIT_AWS_AUTH_FAILED: error(4, 'AWS did not accept the credentials.'),
   JIT_AWS_CREDENTIALS_EXPIRED: error(4, 'The AWS credentials have expired.'),
   JIT_AWS_UNAUTHORIZED: error(4, 'The AWS identity is not allowed to make a call jit needs.'),
+
+  // ---- cancelled at a terminal (exit 130, as an interrupt) -----------------------------------
+  JIT_CANCELLED: error(130, 'The user answered no to a confirmation; nothing was changed.'),
+  JIT_PROMPT_INTERRUPTED: error(130, 'Ctrl-C at a prompt; nothing was changed and nothing is printed.'),
 
   // ---- cloud or operation failure (exit 1) ---------------------------------------------------
   JIT_UNEXPECTED: error(1, 'A failure jit did not anticipate; `--verbose` prints the stack trace.'),

@@ -19,6 +19,14 @@ interface JitJson {
   error?: { code: string; message: string; hint: string | null };
 }
 
+/** Which streams are terminals (none unless given), and the width they report. */
+export interface WorldTty {
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  columns?: number;
+}
+
 export interface CliWorld {
   provider: MemoryProvider;
   dir: string;
@@ -32,7 +40,7 @@ export interface CliWorld {
   /** The exit status the fake command returns. */
   commandExit: number;
   ledger(): Promise<GrantRecord[]>;
-  jit(argv: string[], options?: { env?: Record<string, string> }): Promise<CliResult & { json: JitJson }>;
+  jit(argv: string[], options?: { env?: Record<string, string>; tty?: WorldTty }): Promise<CliResult & { json: JitJson }>;
   cleanup(): void;
 }
 
@@ -67,6 +75,10 @@ export function cliWorld(
       };
       const result = await runCli(argv, {
         env: baseEnv(dir, { ...worldEnv, ...run.env }),
+        ...(run.tty?.stdin !== undefined ? { stdinTTY: run.tty.stdin } : {}),
+        ...(run.tty?.stdout !== undefined ? { stdoutTTY: run.tty.stdout } : {}),
+        ...(run.tty?.stderr !== undefined ? { stderrTTY: run.tty.stderr } : {}),
+        ...(run.tty?.columns !== undefined ? { columns: run.tty.columns } : {}),
         app: {
           loadProvider: async () => provider,
           clock: { now: () => world.now },

@@ -42,6 +42,8 @@ export async function runCli(
     stdinTTY?: boolean;
     stdoutTTY?: boolean;
     stderrTTY?: boolean;
+    /** The width the TTY streams report (80 unless given; 0 as some fresh pseudo-terminals do). */
+    columns?: number;
     /** What the composition root uses instead of the real cloud, clock, scheduler … (cli/run.ts). */
     app?: AppOverrides;
   },
@@ -49,7 +51,7 @@ export async function runCli(
   let stdout = '';
   let stderr = '';
   // What a terminal stream has beyond write(): ora moves the cursor on a TTY.
-  const tty = { cursorTo: () => true, moveCursor: () => true, clearLine: () => true, columns: 80 };
+  const tty = { cursorTo: () => true, moveCursor: () => true, clearLine: () => true, columns: options.columns ?? 80 };
   const stream = (write: (s: string) => void, isTTY = false) => ({ write, isTTY, ...(isTTY ? tty : {}) });
   const code = await main(argv, {
     stdout: stream((s) => (stdout += s), options.stdoutTTY),

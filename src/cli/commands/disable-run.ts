@@ -5,7 +5,7 @@ import { disable as disableUseCase } from '../../core/use-cases/disable.js';
 import { appContext } from '../app-context.js';
 import { onTarget } from '../cloud-session.js';
 import type { CommandOptions } from '../command-kit.js';
-import { confirmDisable } from '../prompts.js';
+import { confirmChange } from '../prompts.js';
 import { changesText, dryRunHeading, mergeReports } from '../render/report.js';
 import type { CliRun } from '../run.js';
 
@@ -16,9 +16,14 @@ export async function disable(
   command: Command,
 ): Promise<void> {
   const ctx = appContext(run, command);
-  await onTarget(ctx, vm, 'jit disable <vm>', async ({ deps, out, progress }, ref) => {
+  await onTarget(ctx, vm, 'jit disable <vm>', async ({ deps, out }, ref) => {
     const dryRun = options.dryRun === true;
-    if (!dryRun) await confirmDisable(ref, out, ctx.flags.yes === true, () => progress.stop());
+    if (!dryRun) {
+      await confirmChange(out, ctx.flags.yes === true, {
+        question: `Remove the lock-down from ${ref} and restore its earlier rules?`,
+        refusal: `jit disable ${ref} removes the lock-down`,
+      });
+    }
     const result = await disableUseCase({ target: ref, dryRun }, deps);
     const report = mergeReports(result.closed.map((c) => c.report), result.report);
     out.result(

@@ -1,0 +1,70 @@
+/**
+ * jit at a terminal, in-process (cli-world.ts): the prompts are @inquirer's, replaced here by a
+ * script of answers (or a Ctrl-C) so each test says what the user typed; the pseudo-terminal test
+ * (test/e2e/pty-request.test.ts) drives the real prompts. Every test asserts the cloud's state.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildPolicy } from '../../../src/core/policy.js';
+import { type CliWorld, cliWorld } from '../../support/cli-world.js';
+
+const SSH = { from: 22, to: 22, protocol: 'tcp' as const };
+
+/** What the user does at each prompt, in order: an answer, or Ctrl-C. */
+const script: (unknown | 'ctrl-c')[] = [];
+const asked: { kind: string; message: string; choices?: unknown[] }[] = [];
+
+class ExitPromptError extends Error {
+  override name = 'ExitPromptError';
+}
+
+function answer(kind: string) {
+  return async (config: { message: string; choices?: unknown[] }) => {
+    asked.push({ kind, message: config.message, ...(config.choices ? { choices: config.choices } : {}) });
+    if (script.length === 0) throw new Error(`unexpected ${kind} prompt: ${config.message}`);
+    const next = script.shift();
+    if (next === 'ctrl-c') throw new ExitPromptError('User force closed the prompt with SIGINT');
+    return next;
+  };
+}
+
+vi.mock('@inquirer/prompts', () => ({ input: answer('input'), confirm: answer('confirm'), select: answer('select') }));
+
+const AT_TERMINAL = { tty: { stdin: true, stdout: true, stderr: true } };
+let world: CliWorld;
+
+beforeEach(() => {
+  script.length = 0;
+  asked.length = 0;
+  world = cliWorld();
+  world.provider.addVm('vm01', buildPolicy({ ports: [SSH] }));
+});
+afterEach(() => world.cleanup());
+
+describe('Ctrl-C and "no" at a prompt', () => {
+  it('Ctrl-C at the VM prompt exits 130 with no error text, and nothing is written', async () => {
+    script.push('ctrl-c');
+    const result = await world.jit(['request'], AT_TERMINAL);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toBe('');
+    expect(asked.map((a) => a.kind)).toEqual(['input']);
+    expect(world.provider.writes).toEqual([]);
+  });
+
+  it('Ctrl-C at the disable confirmation exits 130 with no error text; the VM stays enabled', async () => {
+    script.push('ctrl-c');
+    const result = await world.jit(['disable', 'vm01'], AT_TERMINAL);
+    expect([result.code, result.stderr]).toEqual([130, '']);
+    expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=3h');
+  });
+
+  it('"no" to the disable confirmation says it was cancelled and exits 130; the VM stays enabled', async () => {
+    script.push(false);
+    const result = await world.jit(['disable', 'vm01'], AT_TERMINAL);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/^Cancelled; nothing was changed\.\n$/m);
+    expect(result.stderr).not.toMatch(/error:/);
+    expect(world.provider.writes).toEqual([]);
+    expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=3h');
+  });
+});
