@@ -27,6 +27,11 @@ export interface WorldTty {
   columns?: number;
 }
 
+export interface WorldRun {
+  env?: Record<string, string>;
+  tty?: WorldTty;
+}
+
 export interface CliWorld {
   provider: MemoryProvider;
   dir: string;
@@ -40,7 +45,7 @@ export interface CliWorld {
   /** The exit status the fake command returns. */
   commandExit: number;
   ledger(): Promise<GrantRecord[]>;
-  jit(argv: string[], options?: { env?: Record<string, string>; tty?: WorldTty }): Promise<CliResult & { json: JitJson }>;
+  jit(argv: string[], options?: WorldRun): Promise<CliResult & { json: JitJson }>;
   cleanup(): void;
 }
 

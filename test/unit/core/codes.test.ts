@@ -14,7 +14,9 @@ const SRC = path.join(ROOT, 'src');
 const REGISTRY = path.join(SRC, 'core', 'codes.ts');
 /** Environment variables that look like codes (docs/configuration.md). */
 const VARIABLES = new Set(['JIT_AZURE_ENDPOINT', 'JIT_CLOUD', 'JIT_CONFIG_DIR', 'JIT_DURATION', 'JIT_IP_URLS', 'JIT_RESOURCE_GROUP']);
-const CLASS_EXIT: Record<string, number> = { UserError: 2, PolicyError: 3, ProviderError: 1, AuthError: 4, CancelledError: 130 };
+const CLASS_EXIT: Record<string, number> = {
+  UserError: 2, PolicyError: 3, ProviderError: 1, AuthError: 4, CancelledError: 130,
+};
 
 function sources(dir: string): { file: string; text: string }[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
