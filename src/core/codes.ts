@@ -54,6 +54,7 @@ export const CODES = {
 
   // ---- authentication and permission (exit 4) ------------------------------------------------
   JIT_AZURE_NOT_SIGNED_IN: error(4, 'No Azure credential in the chain produced a token.'),
+  JIT_AZURE_CLI_MISSING: error(4, 'No subscription is configured and the Azure CLI, which would name one and sign in, is not installed.'),
   JIT_AZURE_AUTH_FAILED: error(4, 'Azure did not accept the credential (401).'),
   JIT_AZURE_FORBIDDEN: error(4, 'The Azure identity lacks a permission; the message names the action.'),
   JIT_AZURE_IDENTITY_UNKNOWN: error(4, 'The Azure token names no user or application, so a grant could not record who asked.'),
