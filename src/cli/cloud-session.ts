@@ -1,16 +1,17 @@
 /**
  * Which cloud a command acts on, and the use cases' dependencies for it, taken from the app context:
- * the target's form, --cloud, the environment or the config name the cloud (docs/cli.md); commands
+ * --cloud, else the target's form, else the environment or the config name the cloud (docs/cli.md,
+ * "Targets"); commands
  * without a target need it named. A spinner runs while the body does, and stops whatever happens.
  */
 import type { ResolvedSettings } from '../config/store.js';
 import { parseDuration } from '../core/duration.js';
-import { UserError } from '../core/errors.js';
+import { isJitError, type JitError, ProviderError, UserError } from '../core/errors.js';
 import type { OpenGrantInput } from '../core/lifecycle.js';
-import type { CloudName, PortRange } from '../core/model.js';
+import { CLOUDS, type CloudName, type PortRange } from '../core/model.js';
 import type { Progress, Shield, TargetInfo } from '../core/ports.js';
 import type { Prefix } from '../core/prefix.js';
-import { parseTarget } from '../core/target.js';
+import { formNamesCloud, parseTarget } from '../core/target.js';
 import type { RequestDeps, UseCaseDeps } from '../core/use-cases/deps.js';
 import type { AppContext } from './app-context.js';
 import type { Output } from './output.js';
@@ -40,7 +41,7 @@ async function withCloud<T>(
   }
 }
 
-/** For commands on one VM: its cloud comes from its form, --cloud, the environment or the config. */
+/** For commands on one VM: its cloud comes from --cloud, its form, the environment or the config. */
 export async function onTarget<T>(
   ctx: AppContext,
   vm: string | undefined,
@@ -49,8 +50,22 @@ export async function onTarget<T>(
 ): Promise<T> {
   const ref = await requireTarget(vm, ctx.out, usage);
   const settings = await ctx.settings();
-  const target = parseTarget(ref, settings.cloud?.value as CloudName | undefined);
-  return withCloud(ctx, settings, target.cloud, (session) => body(session, target.ref));
+  const cloud = settings.cloud;
+  const configured = cloud?.value as CloudName | undefined;
+  const target = cloud?.source === 'flag' ? parseTarget(ref, configured) : parseTarget(ref, undefined, configured);
+  try {
+    return await withCloud(ctx, settings, target.cloud, (session) => body(session, target.ref));
+  } catch (error) {
+    // A name looked up on the default cloud may be on the other one: say how to look there.
+    if (isJitError(error) && error.code === 'JIT_TARGET_NOT_FOUND' && !formNamesCloud(ref)) throw withOtherCloudHint(error, target.cloud);
+    throw error;
+  }
+}
+
+function withOtherCloudHint(error: JitError, cloud: CloudName): JitError {
+  const other = CLOUDS.find((c) => c !== cloud) ?? cloud;
+  const hint = `${error.hint ? `${error.hint} ` : ''}Looked on ${cloud}; if the VM is on ${other}, pass --cloud ${other}.`;
+  return new ProviderError('JIT_TARGET_NOT_FOUND', error.message, { hint, cause: error.cause ?? error, ...(error.details ? { details: error.details } : {}) });
 }
 
 /** For commands without a target (sweep, scan, status of everything): the cloud must be known. */

@@ -38,6 +38,8 @@ export interface CliWorld {
   /** The fake clock's time; move it with `advance`. */
   now: Date;
   advance(seconds: number): void;
+  /** The clouds a provider was asked for, in order (MemoryProvider answers for either). */
+  loaded: string[];
   /** How many times a command made sure of the scheduler. */
   ensured: number;
   /** What `request -- CMD` / `jit ssh` ran, and the jit rules open on the VM while it ran. */
@@ -69,6 +71,7 @@ export function cliWorld(
     advance(seconds) {
       world.now = new Date(world.now.getTime() + seconds * 1000);
     },
+    loaded: [],
     ensured: 0,
     ran: [],
     commandExit: 0,
@@ -85,7 +88,10 @@ export function cliWorld(
         ...(run.tty?.stderr !== undefined ? { stderrTTY: run.tty.stderr } : {}),
         ...(run.tty?.columns !== undefined ? { columns: run.tty.columns } : {}),
         app: {
-          loadProvider: async () => provider,
+          loadProvider: async (cloud) => {
+            world.loaded.push(cloud);
+            return provider;
+          },
           clock: { now: () => world.now },
           scheduler: { ensure: async () => void (world.ensured += 1) },
           ipDetector: ip,

@@ -68,3 +68,20 @@ describe('Ctrl-C and "no" at a prompt', () => {
     expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=3h');
   });
 });
+
+describe('which cloud a target is on', () => {
+  it('an EC2 instance ID goes to AWS even with cloud=azure configured; --cloud still wins', async () => {
+    await world.jit(['status', 'i-3215ab9f3432bebbd']);
+    await world.jit(['status', 'i-3215ab9f3432bebbd', '--cloud', 'azure']);
+    await world.jit(['status', 'vm01']);
+    expect(world.loaded).toEqual(['aws', 'azure', 'azure']);
+  });
+
+  it('a name not found on the default cloud hints at --cloud with the other one', async () => {
+    const result = await world.jit(['status', 'nosuchvm', '--json']);
+    expect(result.code).toBe(1);
+    expect(result.json.error).toMatchObject({ code: 'JIT_TARGET_NOT_FOUND', hint: expect.stringMatching(/pass --cloud aws\.$/) });
+    const aws = await world.jit(['status', 'nosuchvm', '--json', '--cloud', 'aws']);
+    expect(aws.json.error?.hint).toMatch(/pass --cloud azure\.$/);
+  });
+});
