@@ -108,6 +108,12 @@ export class Output {
     if (!this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
+  /** A plan shown before a confirmation: on stderr, coloured for it (stdout keeps only the result). */
+  plan(render: (c: ChalkInstance) => string): void {
+    this.pause();
+    this.io.stderr.write(`${stripUnsafeControls(render(this.err))}\n`);
+  }
+
   /** A note that matters to scripts too: on stderr also with --json, where it is in `notes` as well. */
   note(message: string, code: NoteCode = 'JIT_NOTE'): void {
     this.notices.notes.push({ code, message });

@@ -6,6 +6,7 @@
  */
 import { CancelledError, UserError } from '../core/errors.js';
 import { TARGET_FORM } from '../core/target.js';
+import type { ChalkInstance } from 'chalk';
 import type { Output } from './output.js';
 
 /**
@@ -38,6 +39,8 @@ export async function requireTarget(vm: string | undefined, out: Output, usage: 
 }
 
 export interface Confirmation {
+  /** What would change, shown on stderr at a terminal before the question. */
+  plan?: (c: ChalkInstance) => string;
   /** The question asked at a terminal; the default answer is no. */
   question: string;
   /** Why confirmation is needed, for the error without a terminal (which adds "pass --yes"). */
@@ -57,6 +60,7 @@ export async function confirmChange(out: Output, yes: boolean, confirmation: Con
     });
   }
   const { confirm } = await import('@inquirer/prompts');
+  if (confirmation.plan) out.plan(confirmation.plan);
   if (!(await ask(out, () => confirm({ message: confirmation.question, default: false })))) {
     throw new CancelledError('JIT_CANCELLED', 'Cancelled; nothing was changed.');
   }

@@ -29,7 +29,8 @@ function answer(kind: string) {
 
 vi.mock('@inquirer/prompts', () => ({ input: answer('input'), confirm: answer('confirm'), select: answer('select') }));
 
-const AT_TERMINAL = { tty: { stdin: true, stdout: true, stderr: true } };
+/** A terminal on stdin is what allows prompts; stderr stays plain so the tests read it (no spinner). */
+const AT_TERMINAL = { tty: { stdin: true } };
 let world: CliWorld;
 
 beforeEach(() => {
@@ -54,7 +55,9 @@ describe('Ctrl-C and "no" at a prompt', () => {
   it('Ctrl-C at the disable confirmation exits 130 with no error text; the VM stays enabled', async () => {
     script.push('ctrl-c');
     const result = await world.jit(['disable', 'vm01'], AT_TERMINAL);
-    expect([result.code, result.stderr]).toEqual([130, '']);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/^jit disable vm01 removes the lock-down and the policy:\n/);
+    expect(result.stderr).not.toMatch(/error|Interrupted|Cancelled/);
     expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=3h');
   });
 
@@ -83,5 +86,68 @@ describe('which cloud a target is on', () => {
     expect(result.json.error).toMatchObject({ code: 'JIT_TARGET_NOT_FOUND', hint: expect.stringMatching(/pass --cloud aws\.$/) });
     const aws = await world.jit(['status', 'nosuchvm', '--json', '--cloud', 'aws']);
     expect(aws.json.error?.hint).toMatch(/pass --cloud azure\.$/);
+  });
+});
+
+describe('confirm after looking', () => {
+  const grantFor = async (requester: string) => {
+    world.provider.identity = requester;
+    // Each requester from an address of their own: the same address and ports would be one grant.
+    const source = requester.startsWith('bob') ? '81.2.69.99' : '81.2.69.77';
+    const made = await world.jit(['request', 'vm01', '-d', '30m', '--source', source, '--json']);
+    expect(made.code, made.stderr).toBe(0);
+    world.provider.identity = 'alice@example.com';
+    return made.json.grant!.id;
+  };
+
+  it('disable of a VM that does not exist fails before any question', async () => {
+    const result = await world.jit(['disable', 'nosuchvm'], AT_TERMINAL);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: There is no VM nosuchvm\./m);
+    expect(asked).toEqual([]);
+  });
+
+  it('disable shows the plan, naming a colleague\'s grant, before asking; "yes" then disables', async () => {
+    const mine = await grantFor('alice@example.com');
+    const bobs = await grantFor('bob@example.com');
+    script.push(true);
+    const result = await world.jit(['disable', 'vm01'], AT_TERMINAL);
+    expect(result.code, result.stderr).toBe(0);
+    const [plan] = result.stderr.split('\n  rule changes:');
+    expect(plan).toMatch(new RegExp(`closes 2 grants:\\n {4}${mine} .* yours .*\\n {4}${bobs} .* bob@example\\.com `));
+    expect(result.stderr).toMatch(/- remove-rule/);
+    expect(asked).toMatchObject([{ kind: 'confirm', message: 'Remove the lock-down from vm01 and restore its earlier rules?' }]);
+    expect(world.provider.rules).toEqual([]);
+    expect(world.provider.targets.get('vm01')!.policyTag).toBeUndefined();
+  });
+
+  it('disable without a terminal is refused naming --yes and the colleague whose grant it would close', async () => {
+    await grantFor('bob@example.com');
+    const refused = await world.jit(['disable', 'vm01']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^error: jit disable vm01 removes the lock-down and closes 1 grant, including grants of bob@example\.com: pass --yes to confirm\./);
+    expect(world.provider.rules).toHaveLength(1);
+    expect(world.provider.targets.get('vm01')!.policyTag).toBeDefined();
+  });
+
+  it('revoke vm01 --all shows whose grants it closes and asks; "no" leaves them all', async () => {
+    await grantFor('alice@example.com');
+    const bobs = await grantFor('bob@example.com');
+    script.push(false);
+    const result = await world.jit(['revoke', 'vm01', '--all'], AT_TERMINAL);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(new RegExp(`jit revoke vm01 --all:\\n {2}closes 2 grants:[^]*${bobs} .* bob@example\\.com`));
+    expect(asked).toMatchObject([{ kind: 'confirm', message: 'Revoke 2 grants, including grants of bob@example.com?' }]);
+    expect(world.provider.rules).toHaveLength(2);
+  });
+
+  it('revoke vm01 --all without a terminal needs --yes, then closes everyone\'s', async () => {
+    await grantFor('bob@example.com');
+    const refused = await world.jit(['revoke', 'vm01', '--all', '--json']);
+    expect([refused.code, refused.json.error?.code]).toEqual([2, 'JIT_CONFIRMATION_REQUIRED']);
+    expect(world.provider.rules).toHaveLength(1);
+    const revoked = await world.jit(['revoke', 'vm01', '--all', '--yes']);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(world.provider.rules).toEqual([]);
   });
 });
