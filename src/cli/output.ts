@@ -151,7 +151,8 @@ export class Output {
     const fancy = this.io.stderr.isTTY === true && sized && !isCi(this.io.env) && !this.json;
     if (fancy) {
       const { default: ora } = await import('ora');
-      const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false });
+      // isEnabled: this policy has decided (ora's own check reads process.env, not this run's).
+      const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false, isEnabled: true });
       this.spinner = spinner;
       return {
         step: (message) => {

@@ -151,3 +151,37 @@ describe('confirm after looking', () => {
     expect(world.provider.rules).toEqual([]);
   });
 });
+
+describe('the spinner', () => {
+  const HIDE = '\u001b[?25l';
+  const SHOW = '\u001b[?25h';
+  /** Whether ora's spinner was live (cursor hidden, not yet shown) when each stdout write happened. */
+  const liveAtStdout = (writes: { stream: string; chunk: string }[]) => {
+    let err = '';
+    const live: boolean[] = [];
+    for (const { stream, chunk } of writes) {
+      if (stream === 'stderr') err += chunk;
+      else live.push(err.lastIndexOf(HIDE) > err.lastIndexOf(SHOW));
+    }
+    return { live, spun: err.includes(HIDE) };
+  };
+
+  it('is stopped before the result reaches stdout (stdout piped, stderr a terminal), 20 runs in 20', async () => {
+    for (let run = 0; run < 20; run++) {
+      const result = await world.jit(['status', 'vm01'], { tty: { stderr: true, columns: 80 } });
+      expect(result.code, result.stderr).toBe(0);
+      const { live, spun } = liveAtStdout(result.writes!);
+      expect(spun).toBe(true);
+      expect(live.length).toBeGreaterThan(0);
+      expect(live.every((l) => !l)).toBe(true);
+      expect(result.stdout).not.toMatch(/[\u2800-\u28ff]|\u001b/);
+    }
+  });
+
+  it('is not started on a terminal that reports 0 columns, and the command finishes', async () => {
+    const result = await world.jit(['status', 'vm01'], { tty: { stderr: true, columns: 0 } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^vm01 /);
+  });
+});
