@@ -185,3 +185,43 @@ describe('the spinner', () => {
     expect(result.stdout).toMatch(/^vm01 /);
   });
 });
+
+describe('enable on an enabled VM', () => {
+  beforeEach(() => {
+    world.provider.targets.get('vm01')!.policyTag = 'v1;p=22/tcp;d=3h;j=1';
+  });
+  const WEAKER = ['enable', 'vm01', '--port', '22,3389', '--max-duration', '1h'];
+
+  it('a weakening without a terminal is refused naming --yes, and the policy stays', async () => {
+    const refused = await world.jit([...WEAKER, '--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.json.error).toMatchObject({
+      code: 'JIT_CONFIRMATION_REQUIRED',
+      message: 'jit enable vm01 weakens its policy (ports 22/tcp → 22/tcp,3389/tcp; justification required → not required): pass --yes to confirm.',
+    });
+    expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=3h;j=1');
+    expect(world.provider.writes).toEqual([]);
+  });
+
+  it('with --yes it is applied, the diff shown on stderr', async () => {
+    const applied = await world.jit([...WEAKER, '--yes']);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.stderr).toMatch(/^ {2}weaker {2}justification {3}required → not required$/m);
+    expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp,3389/tcp;d=1h');
+  });
+
+  it('at a terminal the diff is shown and confirmed; "no" leaves the policy', async () => {
+    script.push(false);
+    const result = await world.jit(WEAKER, AT_TERMINAL);
+    expect(result.code).toBe(130);
+    expect(result.stderr).toMatch(/^Policy of vm01 changes:\n {2}weaker {2}ports {11}22\/tcp → 22\/tcp,3389\/tcp\n {10}longest request 3h → 1h\n/);
+    expect(asked).toMatchObject([{ kind: 'confirm', message: 'Weaken the policy of vm01 (ports, justification)?' }]);
+    expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=3h;j=1');
+  });
+
+  it('a stricter policy needs no confirmation', async () => {
+    const stricter = await world.jit(['enable', 'vm01', '--port', '22', '--max-duration', '1h', '--require-justification']);
+    expect(stricter.code, stricter.stderr).toBe(0);
+    expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=1h;j=1');
+  });
+});
