@@ -7,6 +7,9 @@
 import { CancelledError, UserError } from '../core/errors.js';
 import { TARGET_FORM } from '../core/target.js';
 import type { ChalkInstance } from 'chalk';
+import { CLOUDS, type CloudName } from '../core/model.js';
+import type { TargetInfo } from '../core/ports.js';
+import { printable } from '../core/printable.js';
 import type { Output } from './output.js';
 
 /**
@@ -26,16 +29,49 @@ export async function ask<T>(out: Output, prompt: () => Promise<T>): Promise<T> 
   }
 }
 
-/** The <vm> argument: prompted for on an interactive terminal, otherwise an error that names it. */
-export async function requireTarget(vm: string | undefined, out: Output, usage: string): Promise<string> {
-  if (vm !== undefined && vm.trim() !== '') return vm;
-  if (out.interactive) {
-    const { input } = await import('@inquirer/prompts');
-    return ask(out, () => input({ message: 'Which VM? (name, Azure resource ID or EC2 instance ID)', required: true }));
-  }
-  throw new UserError('JIT_MISSING_TARGET', `Missing <vm>: ${usage} needs ${TARGET_FORM}.`, {
+/** The <vm> argument missing without a terminal: an error that names it. */
+export function missingTarget(usage: string): UserError {
+  return new UserError('JIT_MISSING_TARGET', `Missing <vm>: ${usage} needs ${TARGET_FORM}.`, {
     hint: 'Name the VM as the first argument.',
   });
+}
+
+/** At a terminal, with no cloud given or configured: which one. */
+export async function pickCloud(out: Output): Promise<CloudName> {
+  const { select } = await import('@inquirer/prompts');
+  return ask(out, () => select<CloudName>({ message: 'Which cloud?', choices: CLOUDS.map((cloud) => ({ name: cloud, value: cloud })) }));
+}
+
+/** A VM in a picker: its resource group (Azure) or id (AWS) beside the name. */
+function vmChoice(target: TargetInfo): { name: string; value: string } {
+  const group = /\/resourceGroups\/([^/]+)\//i.exec(target.id)?.[1];
+  const where = group ? `${group}/${target.name}` : `${target.name} (${target.id})`;
+  return { name: printable(where), value: target.id };
+}
+
+/** At a terminal, with no <vm>: the enabled VMs to choose from, or a name to type if none are listed. */
+export async function pickTarget(out: Output, enabled: TargetInfo[] | undefined): Promise<string> {
+  const { input, select } = await import('@inquirer/prompts');
+  if (enabled === undefined || enabled.length === 0) {
+    return ask(out, () => input({ message: 'Which VM? (name, Azure resource ID or EC2 instance ID)', required: true }));
+  }
+  return ask(out, () => select({ message: 'Which VM?', choices: enabled.map(vmChoice) }));
+}
+
+/** At a terminal, for a name several VMs carry: the candidates, shown with their resource group. */
+export async function pickCandidate(out: Output, name: string, candidates: string[]): Promise<string> {
+  const { select } = await import('@inquirer/prompts');
+  const choices = candidates.map((id) => {
+    const group = /\/resourceGroups\/([^/]+)\//i.exec(id)?.[1];
+    return { name: printable(group ? `${group}/${name}` : id), value: id };
+  });
+  return ask(out, () => select({ message: `Several VMs are called ${printable(name)}: which one?`, choices }));
+}
+
+/** At a terminal, for a policy that requires a justification and none was given. */
+export async function askJustification(out: Output): Promise<string> {
+  const { input } = await import('@inquirer/prompts');
+  return ask(out, () => input({ message: 'Justification (the policy requires one):', required: true }));
 }
 
 export interface Confirmation {

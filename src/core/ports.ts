@@ -295,6 +295,11 @@ export interface CloudProvider {
    */
   status(target: TargetInfo, policy: Policy | undefined, grantSources: string[]): Promise<TargetStatus>;
   scan(): Promise<ScanFinding[]>;
+  /**
+   * The VMs in scope with a jit policy, for the VM picker at a terminal (docs/cli.md, "Prompts").
+   * Optional: without it the picker asks for a name.
+   */
+  listEnabled?(): Promise<TargetInfo[]>;
   role(): RoleDocuments;
 }
 

@@ -124,6 +124,10 @@ export class MemoryProvider implements CloudProvider {
     };
   }
 
+  async listEnabled(): Promise<TargetInfo[]> {
+    return [...this.targets.values()].filter((t) => t.policyTag !== undefined).map((t) => ({ ...t }));
+  }
+
   async whoami(): Promise<string> {
     return this.identity;
   }

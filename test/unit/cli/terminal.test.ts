@@ -48,7 +48,7 @@ describe('Ctrl-C and "no" at a prompt', () => {
     expect(result.code).toBe(130);
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe('');
-    expect(asked.map((a) => a.kind)).toEqual(['input']);
+    expect(asked.map((a) => a.kind)).toEqual(['select']);
     expect(world.provider.writes).toEqual([]);
   });
 
@@ -223,5 +223,48 @@ describe('enable on an enabled VM', () => {
     const stricter = await world.jit(['enable', 'vm01', '--port', '22', '--max-duration', '1h', '--require-justification']);
     expect(stricter.code, stricter.stderr).toBe(0);
     expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=1h;j=1');
+  });
+});
+
+describe('pickers at a terminal', () => {
+  it('request with no VM: the enabled VMs to pick from, then the justification the policy requires, then a grant', async () => {
+    world.provider.addVm('vpn', buildPolicy({ ports: [SSH], requireJustification: true }));
+    world.provider.addVm('plain');
+    script.push('/vm/vpn', 'INC-42');
+    const result = await world.jit(['request', '-d', '30m'], AT_TERMINAL);
+    expect(result.code, result.stderr).toBe(0);
+    expect(asked).toMatchObject([
+      { kind: 'select', message: 'Which VM?', choices: [{ value: '/vm/vm01' }, { value: '/vm/vpn' }] },
+      { kind: 'input', message: 'Justification (the policy requires one):' },
+    ]);
+    expect(world.provider.rules).toMatchObject([{ target: 'vpn', source: '81.2.69.77/32' }]);
+  });
+
+  it('without a cloud set, the cloud is asked first', async () => {
+    script.push('aws', '/vm/vm01');
+    const result = await world.jit(['request', '-d', '10m'], { ...AT_TERMINAL, env: { JIT_CLOUD: '' } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(asked.map((a) => a.message)).toEqual(['Which cloud?', 'Which VM?']);
+    expect(world.loaded).toEqual(['aws']);
+    expect(world.provider.rules).toHaveLength(1);
+  });
+
+  it('an ambiguous name offers its candidates with their resource group', async () => {
+    world.provider.state.ambiguous.set('web', ['/subscriptions/s/resourceGroups/rg-a/providers/Microsoft.Compute/virtualMachines/web', '/vm/vm01']);
+    script.push('/vm/vm01');
+    const result = await world.jit(['request', 'web', '-d', '10m'], AT_TERMINAL);
+    expect(result.code, result.stderr).toBe(0);
+    expect(asked).toMatchObject([{ kind: 'select', choices: [{ name: 'rg-a/web' }, { name: '/vm/vm01' }] }]);
+    expect(world.provider.rules).toMatchObject([{ target: 'vm01' }]);
+  });
+
+  it('without a terminal each stays an error naming what to pass; a name not found suggests close names', async () => {
+    expect((await world.jit(['request', '--json'])).json.error?.code).toBe('JIT_MISSING_TARGET');
+    world.provider.addVm('vpn', buildPolicy({ ports: [SSH], requireJustification: true }));
+    expect((await world.jit(['request', 'vpn', '--json'])).json.error?.code).toBe('JIT_POLICY_JUSTIFICATION_REQUIRED');
+    const typo = await world.jit(['status', 'vm0l', '--json']);
+    expect(typo.json.error).toMatchObject({ code: 'JIT_TARGET_NOT_FOUND', hint: expect.stringMatching(/^Did you mean vm01\?/) });
+    expect(asked).toEqual([]);
+    expect(world.provider.rules).toEqual([]);
   });
 });
