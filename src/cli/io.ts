@@ -2,6 +2,8 @@
 export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  /** A terminal's width; 0 or absent when the terminal does not say (no spinner then). */
+  columns?: number;
 }
 
 export interface Io {

@@ -54,6 +54,9 @@ export class Output {
   readonly out: ChalkInstance;
   readonly err: ChalkInstance;
 
+  /** The live spinner, if any: stopped before anything else is written (see `pause`). */
+  private spinner: { stop(): void; readonly isSpinning: boolean } | undefined;
+
   constructor(
     readonly io: Io,
     readonly flags: OutputFlags,
@@ -67,8 +70,20 @@ export class Output {
     this.err = new Chalk({ level: colorLevel(io.stderr, io.env, flags) });
   }
 
+  /**
+   * Clears the spinner's line before anything else reaches the terminal: a result on stdout, a
+   * message on stderr or a prompt. Stdout and stderr often share one terminal even when stdout is
+   * piped (`jit status vm01 | cat` with stderr on the screen): written under a live spinner, the
+   * text would land on the spinner's line and the next frame would erase or garble it. The next
+   * progress step starts the spinner again.
+   */
+  pause(): void {
+    if (this.spinner?.isSpinning) this.spinner.stop();
+  }
+
   /** Writes the command's result: the JSON document, or the human rendering. */
   result(data: unknown, human: (c: ChalkInstance) => string): void {
+    this.pause();
     if (this.json) {
       this.io.stdout.write(`${terminalSafeJson(this.document(data))}\n`);
     } else {
@@ -84,16 +99,25 @@ export class Output {
   warn(message: string | Notice<WarningCode>, code: WarningCode = 'JIT_WARNING'): void {
     const notice = typeof message === 'string' ? { code, message } : message;
     this.notices.warnings.push(notice);
+    this.pause();
     this.io.stderr.write(`${this.err.yellow('warning:')} ${printable(notice.message, MESSAGE_LIMIT)}\n`);
   }
 
   info(message: string): void {
+    this.pause();
     if (!this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
+  }
+
+  /** A plan shown before a confirmation: on stderr, coloured for it (stdout keeps only the result). */
+  plan(render: (c: ChalkInstance) => string): void {
+    this.pause();
+    this.io.stderr.write(`${stripUnsafeControls(render(this.err))}\n`);
   }
 
   /** A note that matters to scripts too: on stderr also with --json, where it is in `notes` as well. */
   note(message: string, code: NoteCode = 'JIT_NOTE'): void {
     this.notices.notes.push({ code, message });
+    this.pause();
     this.io.stderr.write(`${this.err.dim('note:')} ${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
@@ -116,12 +140,20 @@ export class Output {
    * cleared on stop (a step is not a result, so nothing is left behind); otherwise silent unless
    * --verbose (a script reading stderr wants warnings and errors, not a running commentary).
    * Callers stop it in a `finally`, so an error is never written under a live spinner.
+   *
+   * A terminal of unknown width gets no spinner: ora counts the lines to clear by dividing by the
+   * width, and some CI and container pseudo-terminals report 0 columns until resized, which made
+   * it clear "cursor up" lines forever at full CPU.
    */
   async progress(): Promise<Progress & { stop(): void }> {
-    const fancy = this.io.stderr.isTTY === true && !isCi(this.io.env) && !this.json;
+    const columns = this.io.stderr.columns;
+    const sized = typeof columns === 'number' && Number.isFinite(columns) && columns > 0;
+    const fancy = this.io.stderr.isTTY === true && sized && !isCi(this.io.env) && !this.json;
     if (fancy) {
       const { default: ora } = await import('ora');
-      const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false });
+      // isEnabled: this policy has decided (ora's own check reads process.env, not this run's).
+      const spinner = ora({ stream: this.io.stderr as NodeJS.WritableStream, color: 'cyan', discardStdin: false, isEnabled: true });
+      this.spinner = spinner;
       return {
         step: (message) => {
           spinner.text = printable(message, MESSAGE_LIMIT);
@@ -131,7 +163,9 @@ export class Output {
           spinner.stop();
           this.warn(message, code);
         },
-        stop: () => spinner.stop(),
+        stop: () => {
+          if (spinner.isSpinning) spinner.stop();
+        },
       };
     }
     return {
@@ -143,9 +177,14 @@ export class Output {
     };
   }
 
-  /** Renders an error (JSON on stdout with --json, a message and hint on stderr otherwise). */
+  /**
+   * Renders an error (JSON on stdout with --json, a message and hint on stderr otherwise). Ctrl-C
+   * at a prompt prints nothing: the user knows they pressed it (docs/cli.md, "Exit codes").
+   */
   error(error: unknown): void {
+    this.pause();
     const known: JitError | undefined = isJitError(error) ? error : undefined;
+    if (known?.code === 'JIT_PROMPT_INTERRUPTED' && !this.json) return;
     const code = known?.code ?? 'JIT_UNEXPECTED';
     const message = known
       ? known.message
@@ -157,7 +196,9 @@ export class Output {
       const { warnings, notes } = this.notices;
       this.io.stdout.write(`${terminalSafeJson({ error: body, warnings, notes })}\n`);
     } else {
-      this.io.stderr.write(`${this.err.red('error:')} ${printableLines(message, MESSAGE_LIMIT)}\n`);
+      // A cancellation is the user's choice, not a failure: said plainly, without "error:".
+      const label = known?.exitCode === 130 ? '' : `${this.err.red('error:')} `;
+      this.io.stderr.write(`${label}${printableLines(message, MESSAGE_LIMIT)}\n`);
       if (hint) this.io.stderr.write(`${this.err.dim('hint:')} ${printableLines(hint, MESSAGE_LIMIT)}\n`);
     }
     if (this.verbose && error instanceof Error && error.stack) {

@@ -40,7 +40,6 @@ export const CODES = {
   JIT_STATE_FILE_UNSAFE: error(2, 'A state file (`scheduler.log`) is a symbolic link or not a regular file.'),
   JIT_POLICY_TOO_LARGE: error(2, 'The policy asked for does not fit in the 256 characters of a VM tag.'),
   JIT_CONFIRMATION_REQUIRED: error(2, 'A change that needs confirmation was asked for without `--yes` and without a terminal.'),
-  JIT_CANCELLED: error(2, 'The user answered no to a confirmation; nothing was changed.'),
   JIT_GRANT_NOT_FOUND: error(2, 'No active grant with that id in scope.'),
   JIT_AWS_NO_REGION: error(2, 'No AWS region is set by flag, environment, config or profile.'),
   JIT_AWS_GROUP_SHARED: error(2, 'The lock-down would edit a security group shared with other instances or interfaces; `--isolate` copies it.'),
@@ -55,6 +54,7 @@ export const CODES = {
 
   // ---- authentication and permission (exit 4) ------------------------------------------------
   JIT_AZURE_NOT_SIGNED_IN: error(4, 'No Azure credential in the chain produced a token.'),
+  JIT_AZURE_CLI_MISSING: error(4, 'No subscription is configured and the Azure CLI, which would name one and sign in, is not installed.'),
   JIT_AZURE_AUTH_FAILED: error(4, 'Azure did not accept the credential (401).'),
   JIT_AZURE_FORBIDDEN: error(4, 'The Azure identity lacks a permission; the message names the action.'),
   JIT_AZURE_IDENTITY_UNKNOWN: error(4, 'The Azure token names no user or application, so a grant could not record who asked.'),
@@ -62,6 +62,10 @@ export const CODES = {
   JIT_AWS_AUTH_FAILED: error(4, 'AWS did not accept the credentials.'),
   JIT_AWS_CREDENTIALS_EXPIRED: error(4, 'The AWS credentials have expired.'),
   JIT_AWS_UNAUTHORIZED: error(4, 'The AWS identity is not allowed to make a call jit needs.'),
+
+  // ---- cancelled at a terminal (exit 130, as an interrupt) -----------------------------------
+  JIT_CANCELLED: error(130, 'The user answered no to a confirmation; nothing was changed.'),
+  JIT_PROMPT_INTERRUPTED: error(130, 'Ctrl-C at a prompt; nothing was changed and nothing is printed.'),
 
   // ---- cloud or operation failure (exit 1) ---------------------------------------------------
   JIT_UNEXPECTED: error(1, 'A failure jit did not anticipate; `--verbose` prints the stack trace.'),

@@ -2,7 +2,7 @@
  * The error hierarchy. Every failure the user can meet is a JitError with a stable code, a
  * one-line message, an optional hint, and an exit code (docs/cli.md, "Exit codes"):
  *   1 cloud/operation failure · 2 usage or invalid input · 3 refused by policy ·
- *   4 authentication or permission failure · 130 interrupted.
+ *   4 authentication or permission failure · 130 interrupted or cancelled at a prompt.
  * Codes are registered in core/codes.ts; each class accepts only the codes registered with its
  * exit code, so a code thrown with the wrong class, or not registered at all, does not compile.
  */
@@ -59,6 +59,16 @@ export class ProviderError extends JitError {
 export class AuthError extends JitError {
   constructor(code: ErrorCodeFor<4>, message: string, options: JitErrorOptions = {}) {
     super(code, message, options, 4);
+  }
+}
+
+/**
+ * The user stopped at a terminal: a "no" to a confirmation or Ctrl-C at a prompt. Exit 130, the
+ * shell's code for an interrupt, so a wrapper script treats both as "stopped", not "failed".
+ */
+export class CancelledError extends JitError {
+  constructor(code: ErrorCodeFor<130>, message: string, options: JitErrorOptions = {}) {
+    super(code, message, options, 130);
   }
 }
 

@@ -317,7 +317,10 @@ export interface CloudProvider {
    * subscription, from settings or the Azure CLI; the AWS region and profile): what `jit doctor` shows.
    */
   scopeInEffect?(): Promise<Record<string, string>>;
-  /** Every VM in scope with a jit policy tag, listed (paged) in one pass, for `jit list`. */
+  /**
+   * Every VM in scope with a jit policy tag, listed (paged) in one pass: `jit list`, and the VM picker
+   * at a terminal (docs/cli.md, "Prompts").
+   */
   listEnabled(): Promise<EnabledVm[]>;
   role(): RoleDocuments;
 }

@@ -23,10 +23,12 @@ export function parseCloud(input: string, flag: string): CloudName {
 }
 
 /**
- * `cloud` is what --cloud or the configuration says, if anything. An explicit --cloud wins over
- * the form, so an Azure VM that happens to be called "i-0123abcd" can still be named.
+ * `explicit` is what --cloud says; `fallback` the default from JIT_CLOUD or the config. An explicit
+ * --cloud wins over the form, so an Azure VM that happens to be called "i-0123abcd" can still be
+ * named; the form wins over a default, so `cloud=azure` in the config does not send an EC2
+ * instance ID to Azure (docs/cli.md, "Targets").
  */
-export function parseTarget(input: string, cloud: CloudName | undefined): TargetRef {
+export function parseTarget(input: string, explicit: CloudName | undefined, fallback?: CloudName): TargetRef {
   const ref = input.trim();
   if (ref.startsWith('/')) {
     if (!AZURE_VM_ID.test(ref)) {
@@ -40,11 +42,17 @@ export function parseTarget(input: string, cloud: CloudName | undefined): Target
     throw new UserError('JIT_INVALID_TARGET', `<vm> "${input}" is not ${TARGET_FORM}.`);
   }
   const inferred = EC2_INSTANCE_ID.test(ref) ? 'aws' : undefined;
-  const chosen = cloud ?? inferred;
+  const chosen = explicit ?? inferred ?? fallback;
   if (!chosen) {
     throw new UserError('JIT_CLOUD_UNKNOWN', `Cannot tell which cloud "${ref}" is on.`, {
       hint: 'Pass --cloud azure|aws, or set a default with `jit config set cloud azure`.',
     });
   }
   return { cloud: chosen, ref };
+}
+
+/** Whether the target's own form named its cloud (an instance ID or a resource ID), rather than a setting. */
+export function formNamesCloud(input: string): boolean {
+  const ref = input.trim();
+  return ref.startsWith('/') || EC2_INSTANCE_ID.test(ref);
 }

@@ -19,12 +19,27 @@ interface JitJson {
   error?: { code: string; message: string; hint: string | null };
 }
 
+/** Which streams are terminals (none unless given), and the width they report. */
+interface WorldTty {
+  stdin?: boolean;
+  stdout?: boolean;
+  stderr?: boolean;
+  columns?: number;
+}
+
+interface WorldRun {
+  env?: Record<string, string>;
+  tty?: WorldTty;
+}
+
 export interface CliWorld {
   provider: MemoryProvider;
   dir: string;
   /** The fake clock's time; move it with `advance`. */
   now: Date;
   advance(seconds: number): void;
+  /** The clouds a provider was asked for, in order (MemoryProvider answers for either). */
+  loaded: string[];
   /** How many times a command made sure of the scheduler. */
   ensured: number;
   /** What `request -- CMD` / `jit ssh` ran, and the jit rules open on the VM while it ran. */
@@ -32,7 +47,7 @@ export interface CliWorld {
   /** The exit status the fake command returns. */
   commandExit: number;
   ledger(): Promise<GrantRecord[]>;
-  jit(argv: string[], options?: { env?: Record<string, string> }): Promise<CliResult & { json: JitJson }>;
+  jit(argv: string[], options?: WorldRun): Promise<CliResult & { json: JitJson }>;
   cleanup(): void;
 }
 
@@ -56,6 +71,7 @@ export function cliWorld(
     advance(seconds) {
       world.now = new Date(world.now.getTime() + seconds * 1000);
     },
+    loaded: [],
     ensured: 0,
     ran: [],
     commandExit: 0,
@@ -67,8 +83,15 @@ export function cliWorld(
       };
       const result = await runCli(argv, {
         env: baseEnv(dir, { ...worldEnv, ...run.env }),
+        ...(run.tty?.stdin !== undefined ? { stdinTTY: run.tty.stdin } : {}),
+        ...(run.tty?.stdout !== undefined ? { stdoutTTY: run.tty.stdout } : {}),
+        ...(run.tty?.stderr !== undefined ? { stderrTTY: run.tty.stderr } : {}),
+        ...(run.tty?.columns !== undefined ? { columns: run.tty.columns } : {}),
         app: {
-          loadProvider: async () => provider,
+          loadProvider: async (cloud) => {
+            world.loaded.push(cloud);
+            return provider;
+          },
           clock: { now: () => world.now },
           scheduler: { ensure: async () => void (world.ensured += 1) },
           ipDetector: ip,

@@ -15,6 +15,8 @@ export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
+  /** Every write in order, with its stream: what a terminal that shows both would have received. */
+  writes?: { stream: 'stdout' | 'stderr'; chunk: string }[];
 }
 
 /** A private config directory per test, removed by the returned cleanup. */
@@ -42,22 +44,31 @@ export async function runCli(
     stdinTTY?: boolean;
     stdoutTTY?: boolean;
     stderrTTY?: boolean;
+    /** The width the TTY streams report (80 unless given; 0 as some fresh pseudo-terminals do). */
+    columns?: number;
     /** What the composition root uses instead of the real cloud, clock, scheduler … (cli/run.ts). */
     app?: AppOverrides;
   },
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
+  const writes: NonNullable<CliResult['writes']> = [];
   // What a terminal stream has beyond write(): ora moves the cursor on a TTY.
-  const tty = { cursorTo: () => true, moveCursor: () => true, clearLine: () => true, columns: 80 };
+  const tty = { cursorTo: () => true, moveCursor: () => true, clearLine: () => true, columns: options.columns ?? 80 };
   const stream = (write: (s: string) => void, isTTY = false) => ({ write, isTTY, ...(isTTY ? tty : {}) });
   const code = await main(argv, {
-    stdout: stream((s) => (stdout += s), options.stdoutTTY),
-    stderr: stream((s) => (stderr += s), options.stderrTTY),
+    stdout: stream((s) => {
+      stdout += s;
+      writes.push({ stream: 'stdout', chunk: s });
+    }, options.stdoutTTY),
+    stderr: stream((s) => {
+      stderr += s;
+      writes.push({ stream: 'stderr', chunk: s });
+    }, options.stderrTTY),
     stdin: { isTTY: options.stdinTTY ?? false },
     env: options.env,
   }, options.app);
-  return { code, stdout, stderr };
+  return { code, stdout, stderr, writes };
 }
 
 /** Runs the built binary with the network guard loaded, as a user's shell would (no TTY). */

@@ -7,6 +7,7 @@
  * providers are tested against moto and the ARM emulator with the real SDKs.
  */
 import { MANAGEMENT_PORTS, type Policy, type PortRange } from '../../src/core/model.js';
+import { ProviderError, UserError } from '../../src/core/errors.js';
 import { encodePolicy } from '../../src/core/policy.js';
 import type {
   ChangeReport,
@@ -50,6 +51,8 @@ export class MemoryCloud {
   readonly userRules: UserRule[] = [];
   readonly writes: string[] = [];
   readonly lockedDown = new Set<string>();
+  /** Names several VMs carry, with the resource IDs of those VMs (as Azure's resolve reports them). */
+  readonly ambiguous = new Map<string, string[]>();
 }
 
 export class MemoryProvider implements CloudProvider {
@@ -128,8 +131,12 @@ export class MemoryProvider implements CloudProvider {
 
   /** A copy, as a cloud's answer is: what the caller holds does not change under it. */
   async resolveTarget(ref: string): Promise<TargetInfo> {
+    const candidates = this.state.ambiguous.get(ref);
+    if (candidates) {
+      throw new UserError('JIT_TARGET_AMBIGUOUS', `${candidates.length} VMs are called ${ref}.`, { details: { candidates } });
+    }
     const target = this.targets.get(ref) ?? [...this.targets.values()].find((t) => t.id === ref);
-    if (!target) throw new Error(`no VM ${ref}`);
+    if (!target) throw new ProviderError('JIT_TARGET_NOT_FOUND', `There is no VM ${ref}.`, { hint: 'Check the name.' });
     return { ...target };
   }
 

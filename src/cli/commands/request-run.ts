@@ -3,12 +3,13 @@
  * scheduler closes at expiry, or, with `-- CMD`, open one for as long as CMD runs.
  */
 import type { Command } from 'commander';
-import { UserError } from '../../core/errors.js';
+import { isJitError, UserError } from '../../core/errors.js';
 import { openGrant } from '../../core/lifecycle.js';
 import { appContext } from '../app-context.js';
 import { type CloudSession, type GrantFlags, grantInput, onTarget, requestDeps } from '../cloud-session.js';
 import { type CommandOptions, text } from '../command-kit.js';
 import { isCi } from '../output.js';
+import { askJustification } from '../prompts.js';
 import { CI_NOTE, renderGrant } from '../render/grant.js';
 import { utc } from '../render/report.js';
 import { interruptShield } from '../run-command.js';
@@ -56,7 +57,15 @@ export async function request(
     throw new UserError('JIT_USAGE', '--dry-run cannot be combined with -- CMD: nothing would be open to run it in.');
   }
   await onTarget(appContext(run, command), vm, 'jit request <vm>', async (session, ref) => {
-    if (commandArgs.length > 0) await openRunClose(session, ref, flags, () => commandArgs);
-    else await requestGrant(session, ref, flags);
+    const open = (asked: GrantFlags) =>
+      commandArgs.length > 0 ? openRunClose(session, ref, asked, () => commandArgs) : requestGrant(session, ref, asked);
+    try {
+      await open(flags);
+    } catch (error) {
+      // The policy is checked before any write: at a terminal, ask for the justification and go on.
+      const missing = isJitError(error) && error.code === 'JIT_POLICY_JUSTIFICATION_REQUIRED' && flags.justification === undefined;
+      if (!missing || !session.out.interactive) throw error;
+      await open({ ...flags, justification: justificationFlag(await askJustification(session.out)) });
+    }
   });
 }

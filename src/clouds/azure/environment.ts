@@ -9,7 +9,7 @@
  * token is for Resource Manager, whatever address it is sent to.
  */
 import { execFile } from 'node:child_process';
-import { UserError } from '../../core/errors.js';
+import { AuthError, UserError } from '../../core/errors.js';
 
 export interface AzureCloud {
   name: string;
@@ -70,6 +70,27 @@ const NO_SUBSCRIPTION_HINT =
   'Pass --subscription, set AZURE_SUBSCRIPTION_ID, run `jit config set subscription <id>`, or pick one with `az login` / `az account set`.';
 
 /**
+ * Why `az account show` gave no subscription. Nobody signed in and no Azure CLI at all are
+ * authentication failures (exit 4, docs/cli.md "Exit codes"): without a subscription setting the
+ * Azure CLI is jit's credential too. `az` answers "ERROR: Please run 'az login' to setup account."
+ * with exit 1 when nobody is signed in (Azure/azure-cli#33414, #23750).
+ */
+function cliFailure(error: Error & { code?: unknown }, stderr: string): Error {
+  if (error.code === 'ENOENT') {
+    return new AuthError('JIT_AZURE_CLI_MISSING', 'No Azure subscription is configured, and the Azure CLI (az), which would name one and sign in, is not installed.', {
+      hint: 'Install the Azure CLI and run `az login`, or set AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET and --subscription for a service principal.',
+    });
+  }
+  const why = stderr.trim().split('\n')[0] || error.message;
+  if (/az login/i.test(why)) {
+    return new AuthError('JIT_AZURE_NOT_SIGNED_IN', `Nobody is signed in to the Azure CLI (${why}).`, {
+      hint: 'Sign in with `az login` (then `az account set --subscription …`), or pass --subscription with another credential.',
+    });
+  }
+  return new UserError('JIT_AZURE_NO_SUBSCRIPTION', `No Azure subscription is configured, and the Azure CLI gave none: ${why}.`, { hint: NO_SUBSCRIPTION_HINT });
+}
+
+/**
  * The Azure CLI's current subscription (`az account show`). `execFile` passes the arguments without
  * a shell; on Windows `az` is a .cmd script, which needs one.
  */
@@ -81,8 +102,7 @@ export function cliSubscription(env: Readonly<Record<string, string | undefined>
       { env: { ...env }, timeout: 15_000, shell: process.platform === 'win32', windowsHide: true },
       (error, stdout, stderr) => {
         if (error) {
-          const why = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the Azure CLI (az) is not installed' : String(stderr).trim().split('\n')[0] || error.message;
-          reject(new UserError('JIT_AZURE_NO_SUBSCRIPTION', `No Azure subscription is configured, and the Azure CLI gave none: ${why}.`, { hint: NO_SUBSCRIPTION_HINT }));
+          reject(cliFailure(error, String(stderr)));
           return;
         }
         let id: unknown;

@@ -116,7 +116,7 @@ describe('a VM behind a classic-rules Azure Firewall', () => {
   }, 90_000);
 
   it('revoke and disable leave the firewall exactly as before enable', async () => {
-    const revoked = await cli.jit(['revoke', 'fwvm01', ...AZ, '--all']);
+    const revoked = await cli.jit(['revoke', 'fwvm01', ...AZ, '--all', '--yes']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(jitDnatRules(emu, world)).toEqual([]);
     const disabled = await cli.jit(['disable', 'fwvm01', ...AZ, '--yes']);

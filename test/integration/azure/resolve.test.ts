@@ -104,14 +104,26 @@ describe('resolveTarget', () => {
     await expect((await h.provider()).resolveTarget('vm07')).rejects.toMatchObject({ code: 'JIT_TARGET_NOT_FOUND' });
   });
 
-  it('without a subscription setting or a signed-in Azure CLI: a clear usage error', async () => {
+  it('without a subscription setting or a signed-in Azure CLI: an auth failure (exit 4) naming az login', async () => {
     seedVm01(h.emu);
     const provider = await h.provider({}, { FAKE_AZ_FAIL: '1' });
     await expect(provider.resolveTarget('vm01')).rejects.toMatchObject({
-      code: 'JIT_AZURE_NO_SUBSCRIPTION',
-      exitCode: 2,
-      hint: expect.stringMatching(/--subscription/),
+      code: 'JIT_AZURE_NOT_SIGNED_IN',
+      exitCode: 4,
+      hint: expect.stringMatching(/az login.*--subscription/),
     });
+    expect(h.emu.log).toEqual([]);
+  });
+
+  it('without a subscription setting and no Azure CLI on PATH: an auth failure (exit 4) saying to install it', async () => {
+    seedVm01(h.emu);
+    const provider = await h.provider({}, { PATH: '/nonexistent' });
+    await expect(provider.resolveTarget('vm01')).rejects.toMatchObject({
+      code: 'JIT_AZURE_CLI_MISSING',
+      exitCode: 4,
+      hint: expect.stringMatching(/Install the Azure CLI/),
+    });
+    expect(h.emu.log).toEqual([]);
   });
 
   it('an unknown configured subscription is named as such', async () => {

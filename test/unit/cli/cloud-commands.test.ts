@@ -201,7 +201,7 @@ describe('jit on MemoryProvider, in-process', () => {
     await world.jit(['request', 'vm01', '-d', '10m']);
     const refused = await world.jit(['disable', 'vm01']);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/^error: jit disable vm01 removes the lock-down: pass --yes to confirm\./);
+    expect(refused.stderr).toMatch(/^error: jit disable vm01 removes the lock-down and closes 2 grants.*: pass --yes to confirm\./);
     expect(world.provider.lockedDown.has('vm01')).toBe(true);
     const disabled = await world.jit(['disable', 'vm01', '--yes', '--json']);
     expect(disabled.code, disabled.stderr).toBe(0);

@@ -7,14 +7,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CODES, type ErrorCodeFor, type JitCode } from '../../../src/core/codes.js';
-import { AuthError, PolicyError, ProviderError, UserError } from '../../../src/core/errors.js';
+import { AuthError, CancelledError, PolicyError, ProviderError, UserError } from '../../../src/core/errors.js';
 import { ROOT } from '../../support/cli.js';
 
 const SRC = path.join(ROOT, 'src');
 const REGISTRY = path.join(SRC, 'core', 'codes.ts');
 /** Environment variables that look like codes (docs/configuration.md). */
 const VARIABLES = new Set(['JIT_AZURE_ENDPOINT', 'JIT_CLOUD', 'JIT_CONFIG_DIR', 'JIT_DURATION', 'JIT_IP_URLS', 'JIT_RESOURCE_GROUP']);
-const CLASS_EXIT: Record<string, number> = { UserError: 2, PolicyError: 3, ProviderError: 1, AuthError: 4 };
+const CLASS_EXIT: Record<string, number> = {
+  UserError: 2, PolicyError: 3, ProviderError: 1, AuthError: 4, CancelledError: 130,
+};
 
 function sources(dir: string): { file: string; text: string }[] {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
@@ -39,7 +41,7 @@ describe('the registry of codes', () => {
 
   it('gives each error the exit code of the class every throw site uses', () => {
     const sites = files.flatMap(({ file, text }) =>
-      [...text.matchAll(/new (UserError|PolicyError|ProviderError|AuthError)\(\s*'(JIT_[A-Z0-9_]+)'/g)].map((m) => ({
+      [...text.matchAll(/new (UserError|PolicyError|ProviderError|AuthError|CancelledError)\(\s*'(JIT_[A-Z0-9_]+)'/g)].map((m) => ({
         file,
         cls: m[1]!,
         code: m[2]! as JitCode,
@@ -62,6 +64,7 @@ describe('the registry of codes', () => {
       2: () => new UserError(code as ErrorCodeFor<2>, 'm'),
       3: () => new PolicyError(code as ErrorCodeFor<3>, 'm'),
       4: () => new AuthError(code as ErrorCodeFor<4>, 'm'),
+      130: () => new CancelledError(code as ErrorCodeFor<130>, 'm'),
     } as const;
     expect(entry.exit in byExit).toBe(true);
     const error = byExit[entry.exit as keyof typeof byExit]();

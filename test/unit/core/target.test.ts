@@ -19,6 +19,14 @@ describe('parseTarget', () => {
   });
 
   it.each([
+    ['i-3215ab9f3432bebbd', 'azure', 'aws'], // the form beats a configured default
+    [VM_ID, 'aws', 'azure'],
+    ['vm01', 'aws', 'aws'], // a bare name takes the default
+  ] as const)('%s (default %s) → %s', (ref, fallback, expected) => {
+    expect(parseTarget(ref, undefined, fallback)).toEqual({ cloud: expected, ref });
+  });
+
+  it.each([
     ['vm01', undefined, 'JIT_CLOUD_UNKNOWN'],
     ['/subscriptions/x', 'azure', 'JIT_INVALID_TARGET'],
     ['vm 01', 'azure', 'JIT_INVALID_TARGET'],
