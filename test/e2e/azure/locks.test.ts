@@ -56,7 +56,8 @@ describe('management locks, end to end', () => {
   it('enable: refused the same way, the deny rules never written and the policy tag unchanged', async () => {
     emu.state.addLock(rgId, 'keep-network', 'CanNotDelete');
     const before = NSGS.map(rules);
-    const result = await cli.jit(['enable', 'vm01', ...AZ, '-p', '22,3389']);
+    // More ports is a weakening, confirmed with --yes: the lock is what refuses it.
+    const result = await cli.jit(['enable', 'vm01', ...AZ, '-p', '22,3389', '--yes']);
     expect(result.code, result.stderr).toBe(1);
     expect(result.json.error).toMatchObject({ code: 'JIT_AZURE_SCOPE_LOCKED' });
     expect(NSGS.map(rules)).toEqual(before);
