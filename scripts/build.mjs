@@ -48,7 +48,79 @@ const options = {
   sourcemap: false,
   metafile: true,
   logLevel: 'warning',
+  plugins: [smithySchemaKeys(), azureOperationGroups()],
 };
+
+/**
+ * The AWS SDK's generated schema files (`schemas_0.js` in each `@aws-sdk/client-…` package) describe
+ * every shape of the service as a top-level array, with XML names as computed keys:
+ * `{ [_xN]: _BDM }`, where `const _xN = "xmlName"`. esbuild cannot prove that a computed key has no
+ * side effect (it could be an object with a toString), so it keeps every shape, used or not: the EC2
+ * client's whole model, about 800 KB that every AWS command compiled on each start. The constants
+ * are string literals in the same file, so writing the literal in place of the name changes nothing
+ * at run time and lets esbuild drop the shapes jit never sends or reads (down to a few KB). Only a
+ * computed key written as `[_name]:` right after `{` or `,` whose name is such a constant is
+ * rewritten; anything else is left as it was. Measured in docs/testing.md, "What a test costs".
+ */
+function smithySchemaKeys() {
+  return {
+    name: 'smithy-schema-keys',
+    setup(builder) {
+      builder.onLoad({ filter: /[\\/]@aws-sdk[\\/]client-[a-z0-9-]+[\\/]dist-es[\\/]schemas[\\/]schemas_\d+\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const constants = new Map();
+        for (const [, name, literal] of source.matchAll(/^const (_\w+) = ("[^"\\\n]*");$/gm)) constants.set(name, literal);
+        const contents = source.replace(/([{,]\s*)\[(_\w+)\]:/g, (whole, before, name) =>
+          constants.has(name) ? `${before}${constants.get(name)}:` : whole,
+        );
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * `new NetworkManagementClient()` builds all of its ~160 operation groups (application gateways,
+ * VPN gateways …) and `new ComputeManagementClient()` its ~48, so esbuild keeps the code of every
+ * one: about 1 MB that each Azure command compiled on start, for the 11 groups jit calls. jit
+ * reaches the SDK through one seam, src/clouds/azure/arm-api.ts (`network.<group>` and
+ * `compute.<group>`), so the build reads the groups used there and leaves the others out of the
+ * two constructors; esbuild then drops their code. The build fails if a group named there is not
+ * found in the constructor (a renamed group in a new SDK version), and a group used elsewhere would
+ * be undefined at run time, which every end-to-end test of that path would show.
+ */
+function azureOperationGroups() {
+  const seam = readFileSync(path.join(root, 'src/clouds/azure/arm-api.ts'), 'utf8');
+  const used = (client) => new Set([...seam.matchAll(new RegExp(`\\b${client}\\.(\\w+)`, 'g'))].map((m) => m[1]));
+  const clients = {
+    'networkManagementClient.js': used('network'),
+    'computeManagementClient.js': used('compute'),
+  };
+  return {
+    name: 'azure-operation-groups',
+    setup(builder) {
+      builder.onLoad({ filter: /[\\/]@azure[\\/]arm-(network|compute)[\\/]dist[\\/]esm[\\/](network|compute)ManagementClient\.js$/ }, (args) => {
+        const keep = clients[path.basename(args.path)];
+        const found = new Set();
+        // `this.securityRules = new SecurityRulesImpl(this);` (network), and
+        // `this.virtualMachines = _getVirtualMachinesOperations(this._client);` (compute).
+        const contents = readFileSync(args.path, 'utf8').replace(
+          /this\.(\w+) =\s*(?:new \w+Impl\(this\)|_get\w+Operations\(this\._client\));/g,
+          (whole, group) => {
+            found.add(group);
+            return keep.has(group) ? whole : '';
+          },
+        );
+        const groups = [...keep].filter((group) => group !== 'pipeline');
+        const missing = groups.filter((group) => !found.has(group));
+        if (found.size < 10 || missing.length > 0) {
+          throw new Error(`${args.path}: operation groups ${missing.join(', ') || '(none found)'} not in the constructor`);
+        }
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
 
 /** The package a bundled file belongs to: its innermost node_modules/<name> or node_modules/@scope/<name>. */
 function packageDirOf(file) {

@@ -58,6 +58,8 @@ interface TrialResult extends Plan {
   /** Rule gone this long after expiry (0 if before; null if never opened); leaks have none. */
   lagMs: number | null;
   leaked: boolean;
+  /** For a leak: the end of the scheduler's log, so a failure in CI says what the scheduler did. */
+  schedulerLog?: string;
 }
 
 /** mulberry32: small, seedable, good enough to spread delays and pick signals reproducibly. */
@@ -200,6 +202,14 @@ export function describeKillTrials(makeHarness: () => Promise<CloudHarness>): vo
       const closed = async () => (await jitRules()) === 0;
       const gone = await waitFor(closed, Math.max(0, expiry + TOLERANCE_MS - Date.now()), POLL_MS);
       const leaked = gone === undefined;
+      let schedulerLog: string | undefined;
+      if (leaked) {
+        try {
+          schedulerLog = readFileSync(path.join(dir, 'scheduler.log'), 'utf8').trim().split('\n').slice(-12).join('\n');
+        } catch {
+          schedulerLog = '(no scheduler.log: no scheduler ever started in this directory)';
+        }
+      }
       return {
         ...plan,
         vm,
@@ -214,6 +224,7 @@ export function describeKillTrials(makeHarness: () => Promise<CloudHarness>): vo
         expiresAt,
         lagMs: leaked || !opened ? null : Math.max(0, gone - expiry),
         leaked,
+        ...(schedulerLog !== undefined ? { schedulerLog } : {}),
       };
     }
 
@@ -271,7 +282,9 @@ export function describeKillTrials(makeHarness: () => Promise<CloudHarness>): vo
       expect(summary.interrupted, 'no signal reached a running request').toBeGreaterThan(0);
       expect(summary.signalledWhileWriting, 'no signal landed after the grant was recorded').toBeGreaterThan(0);
       expect(opened, 'no trial opened a rule').toBeGreaterThan(0);
-      expect(leaks, `leaked past expiry + ${TOLERANCE_MS} ms (replay: JIT_FAULT_SEED=${seed})`).toEqual([]);
+      // The message carries each leak whole (CI's summary quotes the first lines of a failure).
+      const detail = leaks.map((leak) => JSON.stringify(leak)).join('\n');
+      expect(leaks, `leaked past expiry + ${TOLERANCE_MS} ms (replay: JIT_FAULT_SEED=${seed}):\n${detail}`).toEqual([]);
     }, FILE_TIMEOUT_MS);
   });
 }
