@@ -139,20 +139,27 @@ export function scanText(look: Look, findings: ScanFinding[]): string {
   const columns = [
     { header: 'VM', min: 12 },
     ...(aws ? [{ header: 'ACCOUNT/REGION', min: 8 }] : []),
-    { header: 'OPEN', min: 8 },
+    { header: 'OPEN' },
     { header: 'JIT' },
   ];
   const rows = findings.map((f) => [
     c.bold(p(look.verbose ? f.target.id : shortTarget(f.target, f.scope))),
     ...(aws ? [p(whereOf(f.scope))] : []),
-    c.red(f.open.map((o) => `${o.port} (${o.rules.map((r) => p(r)).join(', ')})`).join('; ')),
+    c.red(f.open.map((o) => String(o.port)).join(', ')),
     f.managed ? 'policy' : c.yellow('none'),
   ]);
-  const lines = table(columns, rows, { width: look.width, header: (h) => c.dim(h) });
+  const [header, ...lines] = table(columns, rows, { width: look.width, header: (h) => c.dim(h) });
+  // The rules that open each VM under its row, whole (wrapped, never cut): they are what to fix.
+  const out = [header!];
+  findings.forEach((f, i) => {
+    out.push(lines[i]!);
+    const rules = f.open.flatMap((o) => o.rules.map((r) => `${o.port}: ${p(r)}`));
+    if (rules.length > 0) out.push(c.dim(`    ${rules.join(', ')}`));
+  });
   const { open, unmanaged } = scanSummary(findings);
-  lines.push(`${open} VM${open === 1 ? '' : 's'} open to the internet, ${unmanaged} not managed by jit.`);
-  if (unmanaged > 0) lines.push(c.dim('`jit enable <vm>` locks one down.'));
-  return lines.join('\n');
+  out.push(`${open} VM${open === 1 ? '' : 's'} open to the internet, ${unmanaged} not managed by jit.`);
+  if (unmanaged > 0) out.push(c.dim('`jit enable <vm>` locks one down.'));
+  return out.join('\n');
 }
 
 /**

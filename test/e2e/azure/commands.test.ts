@@ -73,15 +73,15 @@ describe('jit on Azure, end to end', () => {
   it('request: opens 22 for the detected address on both NSGs; repeating it extends the same grant', async () => {
     const first = await cli.jit(['request', 'vm01', ...AZ, '-d', '30m'], { JIT_IP_URLS: ipUrls });
     expect(first.code, first.stderr).toBe(0);
-    const grant = first.json.grant as { id: string; source: string; requester: string; expiresAt: string };
+    const grant = first.json.grant as { grantId: string; source: string; requester: string; expiresAt: string };
     expect(grant).toMatchObject({ source: '81.2.69.77/32', requester: 'alice@example.com' });
-    grantId = grant.id;
+    grantId = grant.grantId;
     for (const nsg of [NIC_NSG, SUBNET_NSG]) {
       expect(jitRules(nsg, 'jit-allow-')).toMatchObject([{ name: `jit-allow-vm01-${grantId}`, sourceAddressPrefix: '81.2.69.77/32', destinationAddressPrefix: '10.0.0.4' }]);
     }
     const again = await cli.jit(['request', 'vm01', ...AZ, '-d', '90m', '--source', '81.2.69.77']);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.json).toMatchObject({ extended: true, grant: { id: grantId } });
+    expect(again.json).toMatchObject({ extended: true, grant: { grantId } });
     const extendedTo = (again.json.grant as { expiresAt: string }).expiresAt;
     expect(Date.parse(extendedTo)).toBeGreaterThan(Date.parse(grant.expiresAt));
     for (const nsg of [NIC_NSG, SUBNET_NSG]) {
@@ -96,7 +96,7 @@ describe('jit on Azure, end to end', () => {
   it('revoke <grant-id>: removes exactly that grant\'s rules', async () => {
     const revoked = await cli.jit(['revoke', grantId, ...AZ]);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.json).toMatchObject({ revoked: [grantId], applied: true });
+    expect(revoked.json).toMatchObject({ revoked: [{ grantId }], applied: true });
     expect(jitRules(NIC_NSG, 'jit-allow-')).toEqual([]);
     expect(jitRules(SUBNET_NSG, 'jit-allow-')).toEqual([]);
     expect(jitRules(NIC_NSG, 'jit-deny-')).toHaveLength(1);
@@ -180,7 +180,7 @@ describe('jit on Azure, end to end', () => {
   it('disable: revokes the grants, removes the lock-down and the tag, and leaves the NSGs as they were', async () => {
     const disabled = await cli.jit(['disable', 'vm01', ...AZ, '--yes']);
     expect(disabled.code, disabled.stderr).toBe(0);
-    expect(disabled.json).toMatchObject({ applied: true, revokedGrants: [expect.any(String)] });
+    expect(disabled.json).toMatchObject({ applied: true, revoked: [{ grantId: expect.any(String) }] });
     expect(rules(NIC_NSG)).toEqual(initial.nic);
     // vm02 is still enabled: its deny rule in the shared subnet NSG stays.
     expect(rules(SUBNET_NSG).filter((r) => !r.name.startsWith('jit-deny-vm02-'))).toEqual(initial.subnet);

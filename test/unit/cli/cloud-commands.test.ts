@@ -31,7 +31,7 @@ describe('jit on MemoryProvider, in-process', () => {
       { target: { id: '/vm/vm01', name: 'vm01' }, scope: { subscription: 'sub' }, open: [{ port: { from: 22, to: 22, protocol: 'tcp' }, rules: ['allow-22-internet'] }], managed: false },
       { target: { id: '/vm/vm02', name: 'vm02' }, scope: { subscription: 'sub' }, open: [{ port: { from: 3389, to: 3389, protocol: 'tcp' }, rules: ['allow-3389-internet'] }], managed: false },
     ]);
-    expect((await world.jit(['scan'])).stdout).toMatch(/^VM {4}OPEN +JIT\nvm01 {2}22 \(allow-22-internet\) +none\n/);
+    expect((await world.jit(['scan'])).stdout).toMatch(/^VM {4}OPEN {2}JIT\nvm01 {2}22 {4}none\n {4}22: allow-22-internet\n/);
   });
 
   it('enable --dry-run reports the changes and writes nothing', async () => {

@@ -165,8 +165,9 @@ describe('jit scan for CI', () => {
     const plain = await world.jit(['scan']);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toBe(
-      'VM    OPEN                    JIT\n' +
-      'vm02  22 (allow-22-internet)  none\n' +
+      'VM    OPEN  JIT\n' +
+      'vm02  22    none\n' +
+      '    22: allow-22-internet\n' +
       '1 VM open to the internet, 1 not managed by jit.\n`jit enable <vm>` locks one down.\n',
     );
     const gate = await world.jit(['scan', '--fail-on-findings', '--json']);
