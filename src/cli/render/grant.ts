@@ -78,7 +78,14 @@ export function renderGrant(
     body,
     (c) => {
       const look = lookOf(c, out, clock);
-      return withEndpoints(c, grant, [summary(look), ...(report.applied ? [`  open until ${look.times.at(grant.expiresAt)}`] : []), ...(options.connect && report.applied ? advice(look) : [])].join('\n'));
+      const lines = [
+        summary(look),
+        // --verbose: the VM's full id (the summary names it short).
+        ...(look.verbose && report.applied ? [`  ${c.dim(printable(result.target.id))}`] : []),
+        ...(report.applied ? [`  open until ${look.times.at(grant.expiresAt)}`] : []),
+        ...(options.connect && report.applied ? advice(look) : []),
+      ];
+      return withEndpoints(c, grant, lines.join('\n'));
     },
     // --quiet: the grant id alone, for `id=$(jit request vm01 -q)`.
     () => [grant.id],

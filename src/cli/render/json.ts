@@ -29,7 +29,7 @@ import type {
 import type { GrantView } from '../../core/use-cases/status.js';
 
 /** An ISO 8601 UTC time to the whole second; a value that is not a time is passed on as it is. */
-export function isoTime(iso: string): string {
+function isoTime(iso: string): string {
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? iso : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -41,7 +41,7 @@ export function scopeJson(scope: Record<string, string>): Record<string, string>
   return Object.fromEntries(Object.entries(scope).map(([key, value]) => [camel(key), value]));
 }
 
-export function portJson(port: PortRange) {
+function portJson(port: PortRange) {
   return { from: port.from, to: port.to, protocol: port.protocol };
 }
 
@@ -139,7 +139,7 @@ function exposureJson(exposure: PortExposure) {
   return { port: portJson(exposure.port), verdict: exposure.verdict, rules: exposure.rules, reason: exposure.reason };
 }
 
-export function firewallJson(firewall: TargetStatus['firewall']) {
+function firewallJson(firewall: TargetStatus['firewall']) {
   if (!firewall) return null;
   return {
     name: firewall.name,

@@ -7,7 +7,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { formatDuration } from '../../core/duration.js';
-import type { Policy } from '../../core/model.js';
+import type { Policy, PortRange } from '../../core/model.js';
 import { formatPortRanges } from '../../core/port-spec.js';
 import { printable as p } from '../../core/printable.js';
 import type { ChangeReport, CloudGrant, RuleChange, ScanFinding } from '../../core/ports.js';
@@ -58,6 +58,18 @@ export function policyText(policy: Policy): string {
   return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
 }
 
+/** Tables cut cells to the width; with --verbose nothing is cut, and long lines wrap instead (Output.result). */
+function tableWidth(look: Look): number {
+  return look.verbose ? Number.POSITIVE_INFINITY : look.width;
+}
+
+/** Ports for a table cell, grouped by protocol: `22,3389,8000-8100/tcp 53/udp`. */
+function portsText(ports: PortRange[]): string {
+  const groups = new Map<string, string[]>();
+  for (const port of ports) groups.set(port.protocol, [...(groups.get(port.protocol) ?? []), port.from === port.to ? `${port.from}` : `${port.from}-${port.to}`]);
+  return [...groups].map(([protocol, ranges]) => `${ranges.join(',')}/${protocol}`).join(' ');
+}
+
 /** A target as a heading: `rg/vm01` (or `name (i-…)`), and with --verbose its full id below. */
 export function targetHeading(look: Look, target: { id: string; name: string }, scope: Record<string, string>, extra = ''): string[] {
   const { c } = look;
@@ -86,12 +98,12 @@ export function grantTable(look: Look, grants: GrantView[], indent = '  '): stri
   ];
   const rows = grants.map((g) => [
     c.bold(p(g.grantId)),
-    formatPortRanges(g.ports),
+    portsText(g.ports),
     p(g.source),
     requesterText(look, g.requester),
     g.secondsLeft > 0 ? look.times.at(g.expiresAt) : c.red(look.times.at(g.expiresAt)),
   ]);
-  const lines = table(columns, rows, { width: look.width, indent, header: (h) => c.dim(h) });
+  const lines = table(columns, rows, { width: tableWidth(look), indent, header: (h) => c.dim(h) });
   const out = [lines[0]!];
   grants.forEach((g, i) => {
     out.push(lines[i + 1]!);
@@ -148,7 +160,7 @@ export function scanText(look: Look, findings: ScanFinding[]): string {
     c.red(f.open.map((o) => String(o.port)).join(', ')),
     f.managed ? 'policy' : c.yellow('none'),
   ]);
-  const [header, ...lines] = table(columns, rows, { width: look.width, header: (h) => c.dim(h) });
+  const [header, ...lines] = table(columns, rows, { width: tableWidth(look), header: (h) => c.dim(h) });
   // The rules that open each VM under its row, whole (wrapped, never cut): they are what to fix.
   const out = [header!];
   findings.forEach((f, i) => {
@@ -204,12 +216,12 @@ export function closedTable(
   const rows = grants.map((g) => [
     c.bold(p(g.grantId)),
     p(look.verbose ? g.target.id : shortTarget(g.target, g.scope)),
-    formatPortRanges(g.ports),
+    portsText(g.ports),
     p(g.source),
     options.whose?.(g) ?? requesterText(look, g.requester),
     look.times.relative(g.expiresAt),
   ]);
-  return table(columns, rows, { width: look.width, indent: options.indent ?? '  ', header: (h) => c.dim(h) });
+  return table(columns, rows, { width: tableWidth(look), indent: options.indent ?? '  ', header: (h) => c.dim(h) });
 }
 
 export function revokeText(look: Look, closed: ClosedGrant[], report: ChangeReport): string {
