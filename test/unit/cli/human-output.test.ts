@@ -46,14 +46,17 @@ describe('local times', () => {
     ['Asia/Kolkata', '2030-01-01T12:59:00Z', '18:29 (in 59 min)'],
     ['Asia/Kolkata', '2030-01-01T11:57:00Z', '17:27 (expired 3 min ago)'],
     ['UTC', '2030-01-01T14:05:00Z', '14:05 (in 2 h 5 min)'],
-    ['UTC', '2030-01-02T15:00:00Z', '2030-01-02 15:00 (in 1 d 3 h)'],
+    ['UTC', '2030-01-02T15:00:00Z', '2 Jan 15:00 (in 1 d 3 h)'],
+    ['UTC', '2030-01-02T09:20:00Z', '2 Jan 09:20 (in 21 h)'],
+    ['UTC', '2029-12-31T23:00:00Z', '31 Dec 2029 23:00 (expired 13 h ago)'],
     ['America/New_York', '2030-01-01T12:30:45Z', '07:30 (in 30 min)'],
   ])('TZ=%s: %s is %s', (tz, iso, text) => {
     expect(localTimes({ TZ: tz }, now).at(iso)).toBe(text);
   });
 
   it('spans: seconds, minutes, hours and days, rounded down', () => {
-    expect([45, 59 * 60 + 11, 3600, 3 * 3600 + 60, 86400 + 3600].map(spanText)).toEqual(['45 s', '59 min', '1 h', '3 h 1 min', '1 d 1 h']);
+    expect([45, 59 * 60 + 11, 3600, 3 * 3600 + 60, 12 * 3600 + 60, 86400 + 3600].map(spanText))
+      .toEqual(['45 s', '59 min', '1 h', '3 h 1 min', '12 h', '1 d 1 h']);
   });
 });
 
