@@ -50,7 +50,7 @@ describe('jit on Azure, end to end', () => {
     ]);
     expect(one.code, one.stderr).toBe(0);
     expect(two.code, two.stderr).toBe(0);
-    expect(one.json).toMatchObject({ policy: 'v1;p=22/tcp;d=3h', applied: true });
+    expect(one.json).toMatchObject({ policy: { tag: 'v1;p=22/tcp;d=3h' }, applied: true });
     expect(jitRules(NIC_NSG, 'jit-deny-vm01-')).toMatchObject([{ priority: 299, access: 'Deny', destinationAddressPrefix: '10.0.0.4' }]);
     const subnetDenies = jitRules(SUBNET_NSG, 'jit-deny-');
     expect(subnetDenies.map((r) => r.destinationAddressPrefix).sort()).toEqual(['10.0.0.4', '10.0.0.5']);
@@ -63,7 +63,7 @@ describe('jit on Azure, end to end', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.json).toMatchObject({
       target: { id: vm01.vmId, name: 'vm01', publicAddresses: ['20.50.60.70'] },
-      policy: 'v1;p=22/tcp;d=3h',
+      policy: { tag: 'v1;p=22/tcp;d=3h' },
       lockedDown: true,
       exposure: [{ port: { from: 22, to: 22, protocol: 'tcp' }, verdict: 'locked', rules: [] }],
       grants: [],
@@ -193,7 +193,7 @@ describe('jit on Azure, end to end', () => {
     type Finding = { target: { name: string }; open: { port: number; rules: string[] }[]; managed: boolean };
     const findings = scan.json.findings as Finding[];
     expect(findings.map((f) => f.target.name)).toEqual(['vm01', 'vm03']);
-    expect(findings[0]).toMatchObject({ managed: false, open: [{ port: 22, rules: ['vm01-nsg/SSH', `${SUBNET_NSG}/Allow-SSH-Internet`] }] });
+    expect(findings[0]).toMatchObject({ managed: false, open: [{ port: { from: 22, to: 22, protocol: 'tcp' }, rules: ['vm01-nsg/SSH', `${SUBNET_NSG}/Allow-SSH-Internet`] }] });
   });
 
   it('role: prints the requester and admin role definitions without calling Azure', async () => {
