@@ -37,6 +37,12 @@ function colorLevel(stream: OutStream, env: Io['env'], flags: OutputFlags): 0 | 
   return env.COLORTERM === 'truecolor' ? 3 : /256/.test(env.TERM ?? '') ? 2 : 1;
 }
 
+/** A terminal's width when the stream is one that says, else 80 (a pipe, a file, a 0×0 pseudo-terminal). */
+function widthOf(stream: OutStream): number {
+  const columns = stream.isTTY === true ? stream.columns : undefined;
+  return typeof columns === 'number' && Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
+}
+
 export function isCi(env: Io['env']): boolean {
   const ci = env.CI;
   return ci !== undefined && ci !== '' && ci !== '0' && ci !== 'false';
@@ -76,8 +82,7 @@ export class Output {
     this.json = flags.json === true;
     this.verbose = flags.verbose === true;
     this.quiet = flags.quiet === true && !this.json;
-    const columns = io.stdout.isTTY === true ? io.stdout.columns : undefined;
-    this.width = typeof columns === 'number' && Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
+    this.width = widthOf(io.stdout);
     this.interactive = io.stdin.isTTY === true && !isCi(io.env) && flags.input !== false && !this.json;
     this.out = new Chalk({ level: colorLevel(io.stdout, io.env, flags) });
     this.err = new Chalk({ level: colorLevel(io.stderr, io.env, flags) });
@@ -138,7 +143,7 @@ export class Output {
   /** A plan shown before a confirmation: on stderr, coloured for it (stdout keeps only the result). */
   plan(render: (c: ChalkInstance) => string): void {
     this.pause();
-    this.io.stderr.write(`${fitLines(stripUnsafeControls(render(this.err)), this.width)}\n`);
+    this.io.stderr.write(`${fitLines(stripUnsafeControls(render(this.err)), widthOf(this.io.stderr))}\n`);
   }
 
   /** A note that matters to scripts too: on stderr also with --json, where it is in `notes` as well. */
