@@ -151,6 +151,24 @@ describe('every --json document validates against its schema in docs/json.md', (
     }
   });
 
+  it('a grant through an Azure Firewall: its endpoints in request, the firewall and paths in status', async () => {
+    const endpoint = { address: '20.1.2.3', port: 49152, targetAddress: '10.0.0.4', targetPort: 22, protocol: 'tcp' as const, via: 'fw-hub' };
+    const { provider } = world;
+    const [openGrant, status] = [provider.openGrant.bind(provider), provider.status.bind(provider)];
+    provider.openGrant = async (...args) => ({ ...(await openGrant(...args)), endpoints: [endpoint] });
+    provider.status = async (...args) => ({
+      ...(await status(...args)),
+      firewall: { name: 'fw-hub', publicAddresses: ['20.1.2.3'], paths: [{ ...endpoint, source: '81.2.69.92/32' }] },
+    });
+    try {
+      const opened = await documentOf('request', ['request', 'vm01', '--source', '81.2.69.92', '-d', '10m']);
+      expect(opened).toMatchObject({ grant: { endpoints: [endpoint] } });
+      expect((await documentOf('status-vm', ['status', 'vm01'])).firewall).toMatchObject({ name: 'fw-hub' });
+    } finally {
+      Object.assign(provider, { openGrant, status });
+    }
+  });
+
   it('disable', async () => {
     const disabled = await documentOf('disable', ['disable', 'vm01', '--yes']);
     expect(disabled.applied).toBe(true);
