@@ -54,8 +54,9 @@ export function dryRunHeading(c: ChalkInstance, report: ChangeReport, done: stri
 
 export function policyText(policy: Policy): string {
   const sources = policy.allowSources.length > 0 ? policy.allowSources.map((prefix) => prefix.cidr).join(', ') : 'any public address';
-  const why = policy.requireJustification ? 'required' : 'not required';
-  return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}, justification ${why}`;
+  // A requirement is named when there is one; "justification not required" only made the line long.
+  const why = policy.requireJustification ? ', justification required' : '';
+  return `${formatPortRanges(policy.ports)}, at most ${formatDuration(policy.maxDuration)}, from ${sources}${why}`;
 }
 
 /** Tables cut cells to the width; with --verbose nothing is cut, and long lines wrap instead (Output.result). */
@@ -219,6 +220,8 @@ export function closedTable(
     portsText(g.ports),
     p(g.source),
     options.whose?.(g) ?? requesterText(look, g.requester),
+    // Relative alone: whether and how long ago it was due is what a close is about, and it leaves
+    // the source and requester room.
     look.times.relative(g.expiresAt),
   ]);
   return table(columns, rows, { width: tableWidth(look), indent: options.indent ?? '  ', header: (h) => c.dim(h) });
