@@ -24,6 +24,7 @@ import { addGlobalFlags, globalFlags } from './global-flags.js';
 import { type Io, processIo } from './io.js';
 import type { OutputFlags } from './output.js';
 import type { AppOverrides, CliRun } from './run.js';
+import { SCHEMA_VERSION } from './schema-version.js';
 
 export function buildProgram(run: CliRun): Command {
   const program = new Command('jit')
@@ -108,6 +109,7 @@ function outputFlagsFromArgv(argv: string[]): OutputFlags {
   return {
     json: own.includes('--json'),
     verbose: own.includes('--verbose'),
+    quiet: own.includes('--quiet') || own.includes('-q'),
     color: !own.includes('--no-color'),
   };
 }
@@ -128,7 +130,7 @@ export async function main(argv: string[], io: Io, overrides?: AppOverrides): Pr
   const own = outputFlagsFromArgv(argv);
   if (own.verbose && argv.every((arg) => arg.startsWith('-')) && argv.some((arg) => arg === '--version' || arg === '-V')) {
     const [version, bundled] = [packageVersion(), bundledPackages()];
-    io.stdout.write(own.json ? `${JSON.stringify({ version, node: process.version, bundled: bundled ?? null })}\n` : verboseVersion(version, bundled));
+    io.stdout.write(own.json ? `${JSON.stringify({ schemaVersion: SCHEMA_VERSION, version, node: process.version, bundled: bundled ?? null })}\n` : verboseVersion(version, bundled));
     return 0;
   }
   try {

@@ -15,6 +15,8 @@ import { isJitError, type JitError } from '../core/errors.js';
 import type { Progress } from '../core/ports.js';
 import { printable, printableLines, stripUnsafeControls, terminalSafeJson } from '../core/printable.js';
 import type { Io, OutStream } from './io.js';
+import { DEFAULT_WIDTH, fitLines } from './render/width.js';
+import { SCHEMA_VERSION } from './schema-version.js';
 import type { RunNotices } from './run.js';
 
 export interface OutputFlags {
@@ -22,6 +24,7 @@ export interface OutputFlags {
   color?: boolean;
   input?: boolean;
   verbose?: boolean;
+  quiet?: boolean;
   yes?: boolean;
 }
 
@@ -32,6 +35,12 @@ function colorLevel(stream: OutStream, env: Io['env'], flags: OutputFlags): 0 | 
     return force === '3' ? 3 : force === '2' ? 2 : 1;
   if (!stream.isTTY || isCi(env)) return 0;
   return env.COLORTERM === 'truecolor' ? 3 : /256/.test(env.TERM ?? '') ? 2 : 1;
+}
+
+/** A terminal's width when the stream is one that says, else 80 (a pipe, a file, a 0×0 pseudo-terminal). */
+function widthOf(stream: OutStream): number {
+  const columns = stream.isTTY === true ? stream.columns : undefined;
+  return typeof columns === 'number' && Number.isFinite(columns) && columns > 0 ? columns : DEFAULT_WIDTH;
 }
 
 export function isCi(env: Io['env']): boolean {
@@ -48,6 +57,13 @@ const MESSAGE_LIMIT = 2000;
 export class Output {
   readonly json: boolean;
   readonly verbose: boolean;
+  /**
+   * --quiet: only the essential result on stdout (a grant id, names); no progress, notes or
+   * advice. Warnings and errors still reach stderr. --json wins over it (docs/cli.md, "Output").
+   */
+  readonly quiet: boolean;
+  /** The columns human results are fitted to: the terminal's, else 80. */
+  readonly width: number;
   /** Prompts are allowed: a TTY on stdin, not CI, not --no-input, not --json. */
   readonly interactive: boolean;
   /** Colour for stdout and stderr separately: `jit status | less` keeps colour off stdout only. */
@@ -65,6 +81,8 @@ export class Output {
   ) {
     this.json = flags.json === true;
     this.verbose = flags.verbose === true;
+    this.quiet = flags.quiet === true && !this.json;
+    this.width = widthOf(io.stdout);
     this.interactive = io.stdin.isTTY === true && !isCi(io.env) && flags.input !== false && !this.json;
     this.out = new Chalk({ level: colorLevel(io.stdout, io.env, flags) });
     this.err = new Chalk({ level: colorLevel(io.stderr, io.env, flags) });
@@ -81,14 +99,28 @@ export class Output {
     if (this.spinner?.isSpinning) this.spinner.stop();
   }
 
-  /** Writes the command's result: the JSON document, or the human rendering. */
-  result(data: unknown, human: (c: ChalkInstance) => string): void {
+  /**
+   * Writes the command's result: the JSON document; with --quiet, the `essential` lines alone (one
+   * value a line, for `$(…)` and `xargs`; printable, never cut); otherwise the human rendering,
+   * each line fitted to the width (render/width.ts), unless `raw` (a document to copy whole, a
+   * value for `$(…)`).
+   */
+  result(
+    data: unknown,
+    human: (c: ChalkInstance) => string,
+    essential: () => string[],
+    options: { raw?: boolean } = {},
+  ): void {
     this.pause();
     if (this.json) {
       this.io.stdout.write(`${terminalSafeJson(this.document(data))}\n`);
+    } else if (this.quiet) {
+      const lines = essential().map((line) => printable(line));
+      if (lines.length > 0) this.io.stdout.write(`${lines.join('\n')}\n`);
     } else {
-      const text = stripUnsafeControls(human(this.out));
-      if (text !== '') this.io.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+      const text = stripUnsafeControls(human(this.out)).replace(/\n$/, '');
+      const fitted = options.raw ? text : fitLines(text, this.width);
+      if (fitted !== '') this.io.stdout.write(`${fitted}\n`);
     }
   }
 
@@ -105,20 +137,20 @@ export class Output {
 
   info(message: string): void {
     this.pause();
-    if (!this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
+    if (!this.json && !this.quiet) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
   /** A plan shown before a confirmation: on stderr, coloured for it (stdout keeps only the result). */
   plan(render: (c: ChalkInstance) => string): void {
     this.pause();
-    this.io.stderr.write(`${stripUnsafeControls(render(this.err))}\n`);
+    this.io.stderr.write(`${fitLines(stripUnsafeControls(render(this.err)), widthOf(this.io.stderr))}\n`);
   }
 
   /** A note that matters to scripts too: on stderr also with --json, where it is in `notes` as well. */
   note(message: string, code: NoteCode = 'JIT_NOTE'): void {
     this.notices.notes.push({ code, message });
     this.pause();
-    this.io.stderr.write(`${this.err.dim('note:')} ${printable(message, MESSAGE_LIMIT)}\n`);
+    if (!this.quiet) this.io.stderr.write(`${this.err.dim('note:')} ${printable(message, MESSAGE_LIMIT)}\n`);
   }
 
   /**
@@ -132,7 +164,8 @@ export class Output {
     const said = new Set(this.notices.notes.map((n) => n.message));
     const own = Array.isArray(body.notes) ? body.notes.filter((n): n is string => typeof n === 'string' && !said.has(n)) : [];
     const planNotes = own.map((message): Notice<NoteCode> => ({ code: 'JIT_PLAN_NOTE', message }));
-    return { ...body, warnings: [...this.notices.warnings], notes: [...planNotes, ...this.notices.notes] };
+    const notes = [...planNotes, ...this.notices.notes];
+    return { schemaVersion: SCHEMA_VERSION, ...body, warnings: [...this.notices.warnings], notes };
   }
 
   /**
@@ -148,7 +181,7 @@ export class Output {
   async progress(): Promise<Progress & { stop(): void }> {
     const columns = this.io.stderr.columns;
     const sized = typeof columns === 'number' && Number.isFinite(columns) && columns > 0;
-    const fancy = this.io.stderr.isTTY === true && sized && !isCi(this.io.env) && !this.json;
+    const fancy = this.io.stderr.isTTY === true && sized && !isCi(this.io.env) && !this.json && !this.quiet;
     if (fancy) {
       const { default: ora } = await import('ora');
       // isEnabled: this policy has decided (ora's own check reads process.env, not this run's).
@@ -170,7 +203,7 @@ export class Output {
     }
     return {
       step: (message) => {
-        if (this.verbose && !this.json) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
+        if (this.verbose && !this.json && !this.quiet) this.io.stderr.write(`${printable(message, MESSAGE_LIMIT)}\n`);
       },
       warn: (message, code) => this.warn(message, code),
       stop: () => {},
@@ -194,7 +227,7 @@ export class Output {
       const body: Record<string, unknown> = { code, message, hint: hint ?? null };
       if (known?.details) body.details = known.details;
       const { warnings, notes } = this.notices;
-      this.io.stdout.write(`${terminalSafeJson({ error: body, warnings, notes })}\n`);
+      this.io.stdout.write(`${terminalSafeJson({ schemaVersion: SCHEMA_VERSION, error: body, warnings, notes })}\n`);
     } else {
       // A cancellation is the user's choice, not a failure: said plainly, without "error:".
       const label = known?.exitCode === 130 ? '' : `${this.err.red('error:')} `;

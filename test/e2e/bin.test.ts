@@ -55,7 +55,7 @@ describe('bin/jit.js', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('');
     const body = JSON.parse(result.stdout);
-    expect(Object.keys(body)).toEqual(['error', 'warnings', 'notes']);
+    expect(Object.keys(body)).toEqual(['schemaVersion', 'error', 'warnings', 'notes']);
     expect(Object.keys(body.error).sort()).toEqual(['code', 'hint', 'message']);
     expect([body.warnings, body.notes]).toEqual([[], []]);
     expect(body.error.code).toBe('JIT_INVALID_DURATION');

@@ -109,13 +109,14 @@ describe('Azure: hostile policy tag and rule description', () => {
   it('status vmrule prints the requester as harmless text', async () => {
     const result = await jit(['status', 'vmrule'], { env });
     expect(result.code, result.stderr).toBe(0);
-    expectHarmless(result.stdout, 'by \\x1b]0;pwned\\x07\\x1b[31mmallory\\x9b2J\\u202eevil');
+    // The requester column is cut to fit 80 columns: the escaped start of the value shows.
+    expectHarmless(result.stdout, '  \\x1b]0;pwned\\x07\\x1b[31m');
   });
 
   it('status of every grant in scope, coloured: chalk\'s colours work, the requester\'s do not', async () => {
     const result = await jit(['status'], { env: { ...env, FORCE_COLOR: '1' } });
     expect(result.code, result.stderr).toBe(0);
-    expectOnlyChalkColours(result.stdout, 'by \\x1b]0;pwned\\x07\\x1b[31mmallory\\x9b2J\\u202eevil');
+    expectOnlyChalkColours(result.stdout, '  \\x1b]0;pwned\\x07\\x1b[31m');
   });
 });
 
@@ -155,7 +156,8 @@ describe('AWS: hostile Name and policy tags', () => {
   it('scan lists the exposed instance by its escaped Name', async () => {
     const result = await jit(['scan'], { env: { ...env, FORCE_COLOR: '1' } });
     expect(result.code, result.stderr).toBe(0);
-    expectOnlyChalkColours(result.stdout, 'web\\x1b]0;pwned\\x07\\x1b[31m\\nforged line');
+    // The VM column is cut to fit 80 columns; --verbose names it by its id instead.
+    expectOnlyChalkColours(result.stdout, 'web\\x1b]0;pwned\\x07');
   });
 
   it('a corrupt policy tag is quoted escaped in the error', async () => {

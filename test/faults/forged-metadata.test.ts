@@ -30,7 +30,7 @@ interface StatusBody {
 }
 
 interface ScanBody {
-  findings: { target: { name: string }; open: { port: number }[] }[];
+  findings: { target: { name: string }; open: { port: { from: number } }[] }[];
 }
 
 /**
@@ -70,7 +70,7 @@ describeOnEachCloud('forged grant metadata', (world, kind) => {
     expect(asked.code, asked.stderr).toBe(0);
     const body = JSON.parse(asked.stdout);
     expect(body.extended, `request adopted the forged grant: ${asked.stdout}`).toBe(false);
-    expect(body.grant.id).not.toBe(forged.grantId);
+    expect(body.grant.grantId).not.toBe(forged.grantId);
     // The replacement is said, with its code, in the document as well as on stderr.
     expect(body.warnings).toContainEqual({ code: 'JIT_GRANT_UNTRUSTED', message: expect.stringContaining(forged.grantId) });
     expect(Date.parse(body.grant.expiresAt), 'expiry beyond the hour asked for').toBeLessThanOrEqual(answeredAt + HOUR_MS + 60_000);
@@ -127,7 +127,7 @@ describeOnEachCloud('forged grant metadata', (world, kind) => {
       expect(claimsLocked(body), `status calls the lock-down effective: ${status.stdout}`).toBe(false);
       const scan = await jit(dir, ['scan', '--json']);
       const finding = (JSON.parse(scan.stdout) as ScanBody).findings.find((f) => f.target.name === vm);
-      expect(finding?.open.map((o) => o.port), `scan: ${scan.stdout}`).toContain(22);
+      expect(finding?.open.map((o) => o.port.from), `scan: ${scan.stdout}`).toContain(22);
       // Reading is all they do.
       expect(await cloud.ruleState(vm, handle)).toEqual(forged);
     }, HANG_LIMIT_MS);
@@ -142,9 +142,9 @@ describeOnEachCloud('forged grant metadata', (world, kind) => {
     const b = await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.81', '--json']);
     expect(b.code, b.stderr).toBe(0);
     const grantB = JSON.parse(b.stdout).grant;
-    type Grant = { id: string; requester: string };
+    type Grant = { grantId: string; requester: string };
     const user = (name: string, source: string, port: number, grant: Grant, expiresAt: string): ForgedRule => ({
-      place: 'user', name, source, port, grantId: grant.id, expiresAt, requester: grant.requester,
+      place: 'user', name, source, port, grantId: grant.grantId, expiresAt, requester: grant.requester,
     });
     const forged = [
       // The "monitoring" rule of the issue: tagged with a live grant, to expire in 2030.
@@ -160,10 +160,10 @@ describeOnEachCloud('forged grant metadata', (world, kind) => {
       }
     };
 
-    const revoked = await jit(dir, ['revoke', grantB.id, '--json']);
+    const revoked = await jit(dir, ['revoke', grantB.grantId, '--json']);
     expect(revoked.code, revoked.stderr).toBe(0);
     expect(await sources(vm), 'revoke left the real grant open').toEqual([]);
-    await unchanged(`jit revoke ${grantB.id}`);
+    await unchanged(`jit revoke ${grantB.grantId}`);
 
     await jit(dir, ['sweep', '--json']);
     await unchanged('jit sweep');

@@ -138,8 +138,8 @@ describe('one AWS flow through the installed jit (moto): enable → request → 
     const worker = `file://${path.join(installed.packageDir, 'dist', 'worker-main.js')}`;
     await waitFor(() => readFileSync(imports, 'utf8').includes(worker), 15_000);
 
-    const { grant } = JSON.parse(requested.stdout) as { grant: { id: string } };
-    const revoked = await jit(['revoke', grant.id, '--json'], env);
+    const { grant } = JSON.parse(requested.stdout) as { grant: { grantId: string } };
+    const revoked = await jit(['revoke', grant.grantId, '--json'], env);
     expect(revoked.code, revoked.stdout + revoked.stderr).toBe(0);
     expect(await ingress(jitGroup)).toEqual([]);
 

@@ -15,7 +15,7 @@ export const DETECTED_IP = '81.2.69.77';
 /** A command's --json document: what tests read by name is typed, the rest is compared whole. */
 interface JitJson {
   [key: string]: unknown;
-  grant?: { id: string; expiresAt: string };
+  grant?: { grantId: string; expiresAt: string };
   error?: { code: string; message: string; hint: string | null };
 }
 
@@ -82,7 +82,8 @@ export function cliWorld(
         return world.commandExit;
       };
       const result = await runCli(argv, {
-        env: baseEnv(dir, { ...worldEnv, ...run.env }),
+        // TZ: human times are local; UTC makes them the same on every machine (a test may set another).
+        env: baseEnv(dir, { TZ: 'UTC', ...worldEnv, ...run.env }),
         ...(run.tty?.stdin !== undefined ? { stdinTTY: run.tty.stdin } : {}),
         ...(run.tty?.stdout !== undefined ? { stdoutTTY: run.tty.stdout } : {}),
         ...(run.tty?.stderr !== undefined ? { stderrTTY: run.tty.stderr } : {}),

@@ -12,17 +12,17 @@ const store = (run: CliRun) => openConfig(configDir(run.io.env));
 export async function get(run: CliRun, key: string, command: Command): Promise<void> {
   const value = (await store(run)).get(key);
   // `get` shows the file's value as it is, unchecked: a hand-edited file may hold anything.
-  appContext(run, command).out.result({ key, value: value ?? null }, () => printable(value ?? ''));
+  appContext(run, command).out.result({ key, value: value ?? null }, () => printable(value ?? ''), () => (value === undefined ? [] : [value]), { raw: true });
 }
 
 export async function set(run: CliRun, key: string, value: string, command: Command): Promise<void> {
   const canonical = (await store(run)).set(key, value);
-  appContext(run, command).out.result({ key, value: canonical }, (c) => `${key} = ${c.bold(canonical)}`);
+  appContext(run, command).out.result({ key, value: canonical }, (c) => `${key} = ${c.bold(canonical)}`, () => []);
 }
 
 export async function unset(run: CliRun, key: string, command: Command): Promise<void> {
   (await store(run)).unset(key);
-  appContext(run, command).out.result({ key, value: null }, () => `${key} unset`);
+  appContext(run, command).out.result({ key, value: null }, () => `${key} unset`, () => []);
 }
 
 export async function list(run: CliRun, command: Command): Promise<void> {
@@ -37,5 +37,5 @@ export async function list(run: CliRun, command: Command): Promise<void> {
     return rows
       .map((r) => `${r.key.padEnd(width)}  ${c.bold(r.value)}  ${c.dim(`(${r.source})`)}`)
       .join('\n');
-  });
+  }, () => rows.map((r) => `${r.key}=${r.value}`));
 }

@@ -9,7 +9,10 @@ import { appContext } from '../app-context.js';
 import { onTarget } from '../cloud-session.js';
 import type { CommandOptions } from '../command-kit.js';
 import { confirmChange } from '../prompts.js';
+import { lookOf } from '../render/look.js';
+import { shortTarget } from '../render/names.js';
 import { othersClause, otherRequesters, planText } from '../render/plan.js';
+import { cloudGrantJson, reportJson, targetJson } from '../render/json.js';
 import { changesText, dryRunHeading, mergeReports } from '../render/report.js';
 import type { CliRun } from '../run.js';
 
@@ -31,7 +34,7 @@ export async function disable(
       const others = othersClause(otherRequesters(plan.closed, me));
       const grants = plan.closed.length === 0 ? '' : ` and closes ${plan.closed.length} grant${plan.closed.length === 1 ? '' : 's'}${others}`;
       await confirmChange(out, false, {
-        plan: (c) => planText(c, `jit disable ${name} removes the lock-down and the policy:`, plan.closed, report, me),
+        plan: (c) => planText(lookOf(c, out, deps.clock), `jit disable ${name} removes the lock-down and the policy:`, plan.closed, report, me),
         question: `Remove the lock-down from ${name} and restore its earlier rules?`,
         refusal: `jit disable ${name} removes the lock-down${grants}`,
       });
@@ -39,8 +42,14 @@ export async function disable(
     const result = await disableUseCase({ target: ref, dryRun }, deps);
     const report = mergeReports(result.closed.map((c) => c.report), result.report);
     out.result(
-      { target: result.target, revokedGrants: result.closed.map((c) => c.grant.grantId), ...report },
-      (c) => `${dryRunHeading(c, report, `Disabled jit on ${c.bold(printable(result.target.name))}:`)}\n${changesText(c, report)}`,
+      {
+        target: targetJson(result.target),
+        revoked: result.closed.map((c) => cloudGrantJson(c.grant)),
+        ...reportJson(report),
+      },
+      (c) => `${dryRunHeading(c, report, `Disabled jit on ${c.bold(printable(shortTarget(result.target, result.target.scope)))}:`)}\n${changesText(c, report)}`,
+      // --quiet: nothing on success (the exit code says it).
+      () => [],
     );
   });
 }

@@ -16,6 +16,7 @@ import { printable as p } from '../../core/printable.js';
 import { lockIsHeld, readHolder } from '../../scheduler/lock.js';
 import { schedulerPaths } from '../../scheduler/paths.js';
 import { appContext, type AppContext } from '../app-context.js';
+import { scopeJson } from '../render/json.js';
 import type { CliRun } from '../run.js';
 
 /** Lines of scheduler.log shown, and the most read from its end (the log is append-only and unbounded). */
@@ -170,7 +171,9 @@ export async function doctor(run: CliRun, command: Command): Promise<void> {
   // Authentication is what failed when every cloud checked failed on it (and the rest worked).
   const authOnly = !cloudReady && checks.every((check) => check.exit === 4);
   run.exitCode = ready ? 0 : authOnly && ip.ok ? 4 : 1;
-  ctx.out.result(report, (c) => doctorText(c, report));
+  // --quiet: nothing; the exit code says whether a request can work.
+  const clouds = report.clouds.map((check) => ({ ...check, scope: check.scope ? scopeJson(check.scope) : null }));
+  ctx.out.result({ ...report, clouds }, (c) => doctorText(c, report), () => []);
 }
 
 function mark(c: ChalkInstance, ok: boolean): string {

@@ -15,6 +15,8 @@ import { onTarget } from '../cloud-session.js';
 import { type CommandOptions, text } from '../command-kit.js';
 import type { Output } from '../output.js';
 import { confirmChange } from '../prompts.js';
+import { policyJson, reportJson, targetJson } from '../render/json.js';
+import { shortTarget } from '../render/names.js';
 import { changesText, dryRunHeading } from '../render/report.js';
 import type { CliRun } from '../run.js';
 import { allowSourcesFlag, durationFlag, portsFlag } from '../validate.js';
@@ -81,9 +83,14 @@ export async function enable(
       },
       deps,
     );
-    out.result({ target: result.target, policy: encodePolicy(policy), ...result.report }, (c) => {
-      const done = `Enabled jit on ${c.bold(printable(result.target.name))} (${encodePolicy(policy)}):`;
-      return `${dryRunHeading(c, result.report, done)}\n${changesText(c, result.report)}`;
-    });
+    out.result(
+      { target: targetJson(result.target), policy: policyJson(policy), ...reportJson(result.report) },
+      (c) => {
+        const done = `Enabled jit on ${c.bold(printable(shortTarget(result.target, result.target.scope)))} (${encodePolicy(policy)}):`;
+        return `${dryRunHeading(c, result.report, done)}\n${changesText(c, result.report)}`;
+      },
+      // --quiet: nothing on success (the exit code says it).
+      () => [],
+    );
   });
 }

@@ -21,7 +21,7 @@ export interface IpResult {
   source: 'detected' | 'flag';
   v4: FamilyResult | null;
   v6: FamilyResult | null;
-  answers: IpDetection['answers'];
+  answers: { url: string; family: 4 | 6; address: string | null; error: string | null; ms: number }[];
 }
 
 function fromFlag(prefix: Prefix): IpResult {
@@ -53,7 +53,14 @@ function fromDetection(detection: IpDetection): IpResult {
     source: 'detected',
     v4: family(detection.v4),
     v6: family(detection.v6),
-    answers: detection.answers,
+    // Every key present, null when a service gave no address or no error (docs/json.md).
+    answers: detection.answers.map((a) => ({
+      url: a.url,
+      family: a.family,
+      address: a.address ?? null,
+      error: a.error ?? null,
+      ms: a.ms,
+    })),
   };
 }
 
@@ -62,7 +69,7 @@ export async function ip(run: CliRun, options: { source?: string }, command: Com
   const { out } = ctx;
   const given = sourceFlag(options.source);
   if (given) {
-    out.result(fromFlag(given), (c) => `IPv${given.family}  ${c.bold(given.cidr)}  (given with --source)`);
+    out.result(fromFlag(given), (c) => `IPv${given.family}  ${c.bold(given.cidr)}  (given with --source)`, () => [given.address]);
     return;
   }
   const { describeDetectedAddress, detectionWarnings, requireDetectedAddress } = await import('../../ip/index.js');
@@ -85,5 +92,7 @@ export async function ip(run: CliRun, options: { source?: string }, command: Com
           : `${label}  ${c.dim('not detected')}`;
       })
       .join('\n'),
+  // --quiet: the addresses alone, IPv4 first.
+  () => [detection.v4?.address, detection.v6?.address].filter((a): a is string => a !== undefined),
   );
 }

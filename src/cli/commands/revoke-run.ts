@@ -12,6 +12,8 @@ import { type CloudSession, onScope, onTarget } from '../cloud-session.js';
 import type { CommandOptions } from '../command-kit.js';
 import { confirmChange } from '../prompts.js';
 import { othersClause, otherRequesters, planText } from '../render/plan.js';
+import { cloudGrantJson, reportJson } from '../render/json.js';
+import { lookOf } from '../render/look.js';
 import { revokeText } from '../render/report.js';
 import type { CliRun } from '../run.js';
 
@@ -28,7 +30,7 @@ async function confirmAll({ deps, out }: CloudSession, input: RevokeInput, what:
   const count = `${plan.closed.length} grant${plan.closed.length === 1 ? '' : 's'}`;
   const others = othersClause(otherRequesters(plan.closed, me));
   await confirmChange(out, false, {
-    plan: (c) => planText(c, `jit revoke ${what}:`, plan.closed, report, me),
+    plan: (c) => planText(lookOf(c, out, deps.clock), `jit revoke ${what}:`, plan.closed, report, me),
     question: `Revoke ${count}${others}?`,
     refusal: `jit revoke ${what} closes ${count}${others}`,
   });
@@ -40,7 +42,11 @@ async function revokeAndRender(session: CloudSession, input: RevokeInput, confir
   if (ask) await confirmAll(session, input, confirmAs);
   const { closed } = await revokeUseCase(input, deps);
   const report = { changes: closed.flatMap((c) => c.report.changes), applied: !input.dryRun, notes: [] };
-  out.result({ revoked: closed.map((c) => c.grant.grantId), ...report }, (c) => revokeText(c, closed, report));
+  out.result(
+    { revoked: closed.map((c) => cloudGrantJson(c.grant)), ...reportJson(report) },
+    (c) => revokeText(lookOf(c, out, deps.clock), closed, report),
+    () => closed.map((c) => c.grant.grantId),
+  );
 }
 
 export async function revoke(

@@ -36,6 +36,8 @@ export async function role(run: CliRun, options: { scope?: string }, command: Co
       out.io.stdout.write(`${JSON.stringify(documents[scope], null, 2)}\n`);
       return;
     }
-    out.result(documents, () => JSON.stringify(documents, null, 2));
+    const whole = JSON.stringify(documents, null, 2);
+    // Human, quiet or not, this is a document to save and hand to the cloud: never wrapped.
+    out.result(documents, () => whole, () => whole.split('\n'), { raw: true });
   });
 }

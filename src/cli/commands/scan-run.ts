@@ -4,6 +4,8 @@ import { scan as scanUseCase } from '../../core/use-cases/scan.js';
 import { configDir } from '../../config/paths.js';
 import { appContext } from '../app-context.js';
 import { onScope } from '../cloud-session.js';
+import { findingJson } from '../render/json.js';
+import { lookOf } from '../render/look.js';
 import { scanSummary, scanText } from '../render/report.js';
 import type { CliRun } from '../run.js';
 import { rememberVmNames } from '../vm-cache.js';
@@ -18,7 +20,11 @@ export async function scan(run: CliRun, options: { failOnFindings?: boolean }, c
       out.warn(`${summary.open} VM${summary.open === 1 ? ' has' : 's have'} a management port open to the internet (--fail-on-findings).`, 'JIT_SCAN_FINDINGS');
       run.exitCode = 1;
     }
-    out.result({ findings, summary }, (c) => scanText(c, findings));
+    out.result(
+      { findings: findings.map(findingJson), summary },
+      (c) => scanText(lookOf(c, out, deps.clock), findings),
+      () => findings.map((f) => (out.verbose ? f.target.id : f.target.name)),
+    );
     await rememberVmNames(configDir(run.io.env), deps.clock, findings.map((finding) => finding.target.name));
   });
 }

@@ -4,6 +4,8 @@ import { sweep as sweepUseCase } from '../../core/use-cases/sweep.js';
 import { appContext } from '../app-context.js';
 import { onScope } from '../cloud-session.js';
 import type { CommandOptions } from '../command-kit.js';
+import { cloudGrantJson } from '../render/json.js';
+import { lookOf } from '../render/look.js';
 import { sweepText } from '../render/report.js';
 import type { CliRun } from '../run.js';
 
@@ -12,8 +14,13 @@ export async function sweep(run: CliRun, options: CommandOptions, command: Comma
   await onScope(appContext(run, command), '`jit sweep`', async ({ deps, out }) => {
     const result = await sweepUseCase({ dryRun }, deps);
     const removed = result.removed.map((r) => r.grant);
-    const body = { removed, kept: result.kept, failed: result.failed, applied: !dryRun };
-    out.result(body, (c) => sweepText(c, result, dryRun));
+    const body = {
+      removed: removed.map(cloudGrantJson),
+      kept: result.kept.map(cloudGrantJson),
+      failed: result.failed.map((f) => ({ grant: cloudGrantJson(f.grant), error: f.error })),
+      applied: !dryRun,
+    };
+    out.result(body, (c) => sweepText(lookOf(c, out, deps.clock), result, dryRun), () => removed.map((g) => g.grantId));
     if (result.failed.length > 0) run.exitCode = 1;
   });
 }

@@ -1,14 +1,15 @@
 /** What `jit request` and `jit ssh` print about the grant they opened, extended or reused. */
-import type { ChalkInstance } from 'chalk';
 import type { NoteCode, Notice } from '../../core/codes.js';
-import { formatDuration } from '../../core/duration.js';
 import type { OpenedGrant } from '../../core/lifecycle.js';
 import { formatPortRanges } from '../../core/port-spec.js';
 import { printable } from '../../core/printable.js';
 import type { Clock } from '../../core/ports.js';
 import type { Output } from '../output.js';
 import { withEndpoints } from './firewall.js';
-import { changesText, dryRunHeading, utc } from './report.js';
+import { grantRecordJson, reportJson } from './json.js';
+import { type Look, lookOf } from './look.js';
+import { shortTarget } from './names.js';
+import { changesText, dryRunHeading } from './report.js';
 
 /** Said in CI, where the runner ends the detached scheduler with the job (docs/expiry.md). */
 export const CI_NOTE: Notice<NoteCode> = {
@@ -61,31 +62,51 @@ export function renderGrant(
   for (const note of notes) out.note(note.message, note.code);
   const { grant, outcome } = result;
   const report = { ...result.report, notes: [...result.report.notes, ...notes.map((note) => note.message)] };
-  const left = Math.max(0, Math.round((Date.parse(grant.expiresAt) - clock.now().getTime()) / 1000));
   const connect = options.connect && report.applied ? connectAdvice(result) : null;
   // In CI the scheduler ends with the job (CI_NOTE says so instead).
   const scheduled = !notes.some((note) => note.code === CI_NOTE.code);
+  // The rules written, or with --dry-run planned: the grant's own once written.
+  const planned = (result.report as { rules?: unknown[] }).rules;
+  const body = {
+    grant: grantRecordJson({ ...grant, rules: grant.rules.length > 0 ? grant.rules : (planned ?? []) }),
+    outcome,
+    extended: outcome === 'extended',
+    ...reportJson(report),
+    connect,
+  };
   out.result(
-    { grant, outcome, extended: outcome === 'extended', ...report, ...(options.connect ? { connect } : {}) },
-    (c) => withEndpoints(c, grant, [summary(c), ...(options.connect && report.applied ? advice(c) : [])].join('\n')),
+    body,
+    (c) => {
+      const look = lookOf(c, out, clock);
+      const lines = [
+        summary(look),
+        // --verbose: the VM's full id (the summary names it short).
+        ...(look.verbose && report.applied ? [`  ${c.dim(printable(result.target.id))}`] : []),
+        ...(report.applied ? [`  open until ${look.times.at(grant.expiresAt)}`] : []),
+        ...(options.connect && report.applied ? advice(look) : []),
+      ];
+      return withEndpoints(c, grant, lines.join('\n'));
+    },
+    // --quiet: the grant id alone, for `id=$(jit request vm01 -q)`.
+    () => [grant.id],
   );
-  function advice(c: ChalkInstance): string[] {
+  function advice({ c, times }: Look): string[] {
     const lines: string[] = [];
     if (connect) {
       const where = connect.public ? '' : c.dim(' (a private address: connect from inside its network)');
       const how = connect.command ? `connect with ${c.bold(printable(connect.command))}` : `connect to ${c.bold(printable(connect.address))}`;
       lines.push(`  ${how}${where}`);
-      if (connect.command && !connect.user) lines.push(c.dim('  (add the VM\'s login name: ssh <user>@…; `jit ssh` does it all and closes the port after)'));
+      if (connect.command && !connect.user) lines.push(c.dim('  (add the login: ssh <user>@…; `jit ssh` does it all and closes the port after)'));
     }
-    if (scheduled) lines.push(c.dim(`  a background scheduler closes this access at ${utc(grant.expiresAt)}, even if this terminal closes`));
+    if (scheduled) lines.push(c.dim(`  a background scheduler closes it at ${times.clock(grant.expiresAt)}, even if this terminal closes`));
     return lines;
   }
-  function summary(c: ChalkInstance): string {
+  function summary({ c }: Look): string {
     if (!report.applied) return `${dryRunHeading(c, report, '')}\n${changesText(c, report)}`;
-    const until = `until ${utc(grant.expiresAt)} (${formatDuration(left)})`;
-    const what = `${c.bold(formatPortRanges(grant.ports))} on ${c.bold(printable(result.target.name))} to ${printable(grant.source)}`;
-    if (outcome === 'unchanged') return `Grant ${c.bold(grant.id)} already opens ${what} ${until}; nothing changed.`;
-    if (outcome === 'reused') return `Using grant ${c.bold(grant.id)}: ${what} ${until}; it stays open afterwards.`;
-    return `${outcome === 'extended' ? 'Extended' : 'Granted'} ${what} ${until}; grant ${c.bold(grant.id)}`;
+    const what = `${c.bold(formatPortRanges(grant.ports))} on ${c.bold(printable(shortTarget(result.target, result.target.scope)))} to ${printable(grant.source)}`;
+    if (outcome === 'unchanged') return `Grant ${c.bold(grant.id)} already opens ${what}; nothing changed.`;
+    if (outcome === 'reused') return `Using grant ${c.bold(grant.id)}: ${what}; it stays open afterwards.`;
+    if (outcome === 'extended') return `Extended grant ${c.bold(grant.id)}: ${what}`;
+    return `Granted ${what} (grant ${c.bold(grant.id)})`;
   }
 }

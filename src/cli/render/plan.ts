@@ -4,12 +4,11 @@
  * requester's grant is named as theirs, so `revoke vm01 --all` cannot remove a colleague's access
  * unseen.
  */
-import type { ChalkInstance } from 'chalk';
-import { formatPortRanges } from '../../core/port-spec.js';
 import { printable as p } from '../../core/printable.js';
 import { type ClosedGrant, isRequester } from '../../core/lifecycle.js';
-import type { ChangeReport } from '../../core/ports.js';
-import { changesText, utc } from './report.js';
+import type { ChangeReport, CloudGrant } from '../../core/ports.js';
+import type { Look } from './look.js';
+import { changesText, closedTable, requesterText } from './report.js';
 
 /** The requesters other than `me` whose grants are in the plan. */
 export function otherRequesters(closed: ClosedGrant[], me: string): string[] {
@@ -17,19 +16,18 @@ export function otherRequesters(closed: ClosedGrant[], me: string): string[] {
 }
 
 export function planText(
-  c: ChalkInstance,
+  look: Look,
   heading: string,
   closed: ClosedGrant[],
   report: ChangeReport,
   me: string,
 ): string {
+  const { c } = look;
   const lines = [heading];
   if (closed.length > 0) {
     lines.push(`  closes ${closed.length} grant${closed.length === 1 ? '' : 's'}:`);
-    for (const { grant } of closed) {
-      const whose = isRequester(grant.requester, me) ? 'yours' : c.yellow(p(grant.requester));
-      lines.push(`    ${c.bold(p(grant.grantId))}  ${p(grant.target.name)}  ${formatPortRanges(grant.ports)} from ${p(grant.source)}  ${whose}  until ${utc(p(grant.expiresAt))}`);
-    }
+    const whose = (grant: CloudGrant) => (isRequester(grant.requester, me) ? 'yours' : c.yellow(requesterText(look, grant.requester)));
+    lines.push(...closedTable(look, closed.map((x) => x.grant), { indent: '    ', whose }));
   }
   lines.push('  rule changes:', changesText(c, report).replace(/^/gm, '  '));
   return lines.join('\n');

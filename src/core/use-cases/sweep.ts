@@ -3,6 +3,7 @@
  * machine, using only the cloud's metadata. An expiry further ahead than any grant jit makes is
  * forged, and treated as passed (grant-trust.ts). Unexpired grants and user rules are untouched.
  */
+import { isJitError } from '../errors.js';
 import { isDue } from '../grant-trust.js';
 import type { CloudGrant } from '../ports.js';
 import { type ClosedGrant, closeGrants } from '../lifecycle.js';
@@ -11,7 +12,8 @@ import type { UseCaseDeps } from './deps.js';
 export interface SweepResult {
   removed: ClosedGrant[];
   kept: CloudGrant[];
-  failed: { grant: CloudGrant; error: string }[];
+  /** The grants that stayed open, with why: a registered code (JIT_UNEXPECTED when none) and a message. */
+  failed: { grant: CloudGrant; error: { code: string; message: string } }[];
 }
 
 export async function sweep(
@@ -29,7 +31,10 @@ export async function sweep(
     kept: grants.filter((g) => !isDue(g, now)),
     failed: failed.map(({ grant, error }) => ({
       grant,
-      error: error instanceof Error ? error.message : String(error),
+      error: {
+        code: isJitError(error) ? error.code : 'JIT_UNEXPECTED',
+        message: error instanceof Error ? error.message : String(error),
+      },
     })),
   };
 }

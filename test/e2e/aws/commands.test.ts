@@ -135,14 +135,14 @@ describe('jit on AWS, end to end', () => {
   it('request: one rule for the source on the jit group; repeating it extends the same grant', async () => {
     const first = await jit(['request', 'web01', '-p', '22', '-d', '30m', '--source', '81.2.69.77']);
     expect(first.code, first.stderr).toBe(0);
-    grantId = first.json.grant.id;
+    grantId = first.json.grant.grantId;
     const jitGroup = (await jitGroupOf(web.id))!;
     const rules = await ingress(jitGroup);
     expect(rules).toHaveLength(1);
     expect(rules[0]).toMatch(new RegExp(`^tcp 22 81\\.2\\.69\\.77/32 jit-access v1 grant=${grantId} expires=`));
     // In a CI job, where the scheduler ends with the job, the request says so in its notes.
     const again = await jit(['request', 'web01', '-p', '22', '-d', '1h', '--source', '81.2.69.77'], { CI: 'true' });
-    expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { id: grantId } });
+    expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { grantId } });
     expect(again.json.notes).toEqual([
       { code: 'JIT_CI_SCHEDULER_ENDS', message: expect.stringMatching(/In CI the background scheduler ends with the job.*jit sweep.*-- CMD/) },
     ]);
@@ -150,14 +150,14 @@ describe('jit on AWS, end to end', () => {
     expect(await ingress(jitGroup)).toHaveLength(1);
     expect(Date.parse(again.json.grant.expiresAt)).toBeGreaterThan(Date.parse(first.json.grant.expiresAt));
     const shorter = await jit(['request', 'web01', '-p', '22', '-d', '10m', '--source', '81.2.69.77']);
-    expect(shorter.json).toMatchObject({ outcome: 'unchanged', extended: false, changes: [], grant: { id: grantId } });
+    expect(shorter.json).toMatchObject({ outcome: 'unchanged', extended: false, changes: [], grant: { grantId } });
     expect(shorter.json.grant.expiresAt).toBe(again.json.grant.expiresAt);
   });
 
   it('revoke <grant-id>: removes exactly that rule', async () => {
     const revoked = await jit(['revoke', grantId]);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.json.revoked).toEqual([grantId]);
+    expect(revoked.json.revoked.map((g: { grantId: string }) => g.grantId)).toEqual([grantId]);
     expect(await ingress((await jitGroupOf(web.id))!)).toEqual([]);
   });
 
@@ -165,7 +165,7 @@ describe('jit on AWS, end to end', () => {
     await jit(['request', 'web01', '-p', '22', '-d', '30m', '--source', '81.2.69.78']);
     const disabled = await jit(['disable', 'web01', '--yes']);
     expect(disabled.code, disabled.stderr).toBe(0);
-    expect(disabled.json.revokedGrants).toHaveLength(1);
+    expect(disabled.json.revoked).toHaveLength(1);
     expect((await jit(['disable', 'db01', '--yes'])).code).toBe(0);
     expect(await snapshot(ec2, [web.id, db])).toEqual(before);
   });

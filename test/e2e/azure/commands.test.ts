@@ -50,7 +50,7 @@ describe('jit on Azure, end to end', () => {
     ]);
     expect(one.code, one.stderr).toBe(0);
     expect(two.code, two.stderr).toBe(0);
-    expect(one.json).toMatchObject({ policy: 'v1;p=22/tcp;d=3h', applied: true });
+    expect(one.json).toMatchObject({ policy: { tag: 'v1;p=22/tcp;d=3h' }, applied: true });
     expect(jitRules(NIC_NSG, 'jit-deny-vm01-')).toMatchObject([{ priority: 299, access: 'Deny', destinationAddressPrefix: '10.0.0.4' }]);
     const subnetDenies = jitRules(SUBNET_NSG, 'jit-deny-');
     expect(subnetDenies.map((r) => r.destinationAddressPrefix).sort()).toEqual(['10.0.0.4', '10.0.0.5']);
@@ -63,7 +63,7 @@ describe('jit on Azure, end to end', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.json).toMatchObject({
       target: { id: vm01.vmId, name: 'vm01', publicAddresses: ['20.50.60.70'] },
-      policy: 'v1;p=22/tcp;d=3h',
+      policy: { tag: 'v1;p=22/tcp;d=3h' },
       lockedDown: true,
       exposure: [{ port: { from: 22, to: 22, protocol: 'tcp' }, verdict: 'locked', rules: [] }],
       grants: [],
@@ -73,15 +73,15 @@ describe('jit on Azure, end to end', () => {
   it('request: opens 22 for the detected address on both NSGs; repeating it extends the same grant', async () => {
     const first = await cli.jit(['request', 'vm01', ...AZ, '-d', '30m'], { JIT_IP_URLS: ipUrls });
     expect(first.code, first.stderr).toBe(0);
-    const grant = first.json.grant as { id: string; source: string; requester: string; expiresAt: string };
+    const grant = first.json.grant as { grantId: string; source: string; requester: string; expiresAt: string };
     expect(grant).toMatchObject({ source: '81.2.69.77/32', requester: 'alice@example.com' });
-    grantId = grant.id;
+    grantId = grant.grantId;
     for (const nsg of [NIC_NSG, SUBNET_NSG]) {
       expect(jitRules(nsg, 'jit-allow-')).toMatchObject([{ name: `jit-allow-vm01-${grantId}`, sourceAddressPrefix: '81.2.69.77/32', destinationAddressPrefix: '10.0.0.4' }]);
     }
     const again = await cli.jit(['request', 'vm01', ...AZ, '-d', '90m', '--source', '81.2.69.77']);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.json).toMatchObject({ extended: true, grant: { id: grantId } });
+    expect(again.json).toMatchObject({ extended: true, grant: { grantId } });
     const extendedTo = (again.json.grant as { expiresAt: string }).expiresAt;
     expect(Date.parse(extendedTo)).toBeGreaterThan(Date.parse(grant.expiresAt));
     for (const nsg of [NIC_NSG, SUBNET_NSG]) {
@@ -96,7 +96,7 @@ describe('jit on Azure, end to end', () => {
   it('revoke <grant-id>: removes exactly that grant\'s rules', async () => {
     const revoked = await cli.jit(['revoke', grantId, ...AZ]);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.json).toMatchObject({ revoked: [grantId], applied: true });
+    expect(revoked.json).toMatchObject({ revoked: [{ grantId }], applied: true });
     expect(jitRules(NIC_NSG, 'jit-allow-')).toEqual([]);
     expect(jitRules(SUBNET_NSG, 'jit-allow-')).toEqual([]);
     expect(jitRules(NIC_NSG, 'jit-deny-')).toHaveLength(1);
@@ -180,7 +180,7 @@ describe('jit on Azure, end to end', () => {
   it('disable: revokes the grants, removes the lock-down and the tag, and leaves the NSGs as they were', async () => {
     const disabled = await cli.jit(['disable', 'vm01', ...AZ, '--yes']);
     expect(disabled.code, disabled.stderr).toBe(0);
-    expect(disabled.json).toMatchObject({ applied: true, revokedGrants: [expect.any(String)] });
+    expect(disabled.json).toMatchObject({ applied: true, revoked: [{ grantId: expect.any(String) }] });
     expect(rules(NIC_NSG)).toEqual(initial.nic);
     // vm02 is still enabled: its deny rule in the shared subnet NSG stays.
     expect(rules(SUBNET_NSG).filter((r) => !r.name.startsWith('jit-deny-vm02-'))).toEqual(initial.subnet);
@@ -193,7 +193,7 @@ describe('jit on Azure, end to end', () => {
     type Finding = { target: { name: string }; open: { port: number; rules: string[] }[]; managed: boolean };
     const findings = scan.json.findings as Finding[];
     expect(findings.map((f) => f.target.name)).toEqual(['vm01', 'vm03']);
-    expect(findings[0]).toMatchObject({ managed: false, open: [{ port: 22, rules: ['vm01-nsg/SSH', `${SUBNET_NSG}/Allow-SSH-Internet`] }] });
+    expect(findings[0]).toMatchObject({ managed: false, open: [{ port: { from: 22, to: 22, protocol: 'tcp' }, rules: ['vm01-nsg/SSH', `${SUBNET_NSG}/Allow-SSH-Internet`] }] });
   });
 
   it('role: prints the requester and admin role definitions without calling Azure', async () => {

@@ -37,7 +37,7 @@ describe('finding your way on Azure, end to end', () => {
     const listed = await cli.jit(['list', ...AZ]);
     expect(listed.code, listed.stderr).toBe(0);
     expect(listed.json).toMatchObject({
-      vms: [{ name: 'vm01', scope: { 'resource-group': 'rg-jit' }, policyTag: 'v1;p=22/tcp;d=3h', grants: [{ source: '81.2.69.77/32' }] }],
+      vms: [{ name: 'vm01', scope: { resourceGroup: 'rg-jit' }, policyTag: 'v1;p=22/tcp;d=3h', grants: [{ source: '81.2.69.77/32' }] }],
     });
   });
 

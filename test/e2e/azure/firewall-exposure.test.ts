@@ -38,9 +38,10 @@ describe.each(['classic', 'policy'] as const)('a user DNAT rule exposing a VM (%
     expect(firewallState(emu, world)).toEqual(firewallBefore);
     expect(writesIn(emu.log)).toEqual([]);
     const scan = await cli.jit(['scan', ...AZ]);
-    const findings = scan.json.findings as { target: { name: string }; open: { port: number; rules: string[] }[] }[];
+    type Finding = { target: { name: string }; open: { port: { from: number }; rules: string[] }[] };
+    const findings = scan.json.findings as Finding[];
     expect(findings.find((f) => f.target.name === 'vm02')?.open).toContainEqual(
-      expect.objectContaining({ port: 22, rules: expect.arrayContaining([label]) }),
+      expect.objectContaining({ port: { from: 22, to: 22, protocol: 'tcp' }, rules: expect.arrayContaining([label]) }),
     );
     const status = await cli.jit(['status', 'vm02', ...AZ]);
     const exposure = status.json.exposure as { verdict: string; rules: string[] }[];

@@ -68,7 +68,7 @@ export function describeFirewallSession(mode: 'classic' | 'policy', title: strin
       const { emu, cli, world, before } = s;
       const result = await cli.jit(['request', 'fwvm01', ...AZ, '--source', '81.2.69.7', '-d', '5s']);
       expect(result.code, result.stderr).toBe(0);
-      const grant = result.json.grant as { id: string; expiresAt: string; endpoints: unknown[] };
+      const grant = result.json.grant as { grantId: string; expiresAt: string; endpoints: unknown[] };
       // Port 22 of the firewall is taken by the user's rule for vm02: the grant gets the first free high port.
       expect(grant.endpoints).toEqual([
         { address: FW_IP, port: 49152, targetAddress: '10.0.0.4', targetPort: 22, protocol: 'tcp', via: 'fw-hub' },
@@ -77,7 +77,7 @@ export function describeFirewallSession(mode: 'classic' | 'policy', title: strin
       expect(rules).toEqual([
         expect.objectContaining({ sources: ['81.2.69.7/32'], port: '49152', translatedAddress: '10.0.0.4', translatedPort: '22' }),
       ]);
-      expect(rules[0]?.description).toMatch(new RegExp(`^jit:v1 g=${grant.id} exp=\\d{8}T\\d{6}Z by=`));
+      expect(rules[0]?.description).toMatch(new RegExp(`^jit:v1 g=${grant.grantId} exp=\\d{8}T\\d{6}Z by=`));
       expect(nsgAdmitsFirewall(emu, world.vm01)).toBe(true);
       expect(userCollections(emu, world)).toEqual(before.user);
       const status = await cli.jit(['status', 'fwvm01', ...AZ]);

@@ -68,7 +68,7 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       const vm = await enabled(dir);
       // Long enough that the scheduler is killed before the grant is due, however slow the machine.
       const result = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.8', '--json']);
-      const { id, expiresAt } = JSON.parse(result.stdout).grant;
+      const { grantId: id, expiresAt } = JSON.parse(result.stdout).grant;
       await waitFor(async () => alive(schedulerPid(dir)), 3000, 50);
       process.kill(schedulerPid(dir)!, 'SIGKILL');
       await waitFor(async () => Date.now() > Date.parse(expiresAt) + 1000, 60_000);

@@ -28,16 +28,16 @@ describe('jit on MemoryProvider, in-process', () => {
     const scan = await world.jit(['scan', '--json']);
     expect(scan.code, scan.stderr).toBe(0);
     expect(scan.json.findings).toEqual([
-      { target: { id: '/vm/vm01', name: 'vm01' }, scope: { subscription: 'sub' }, open: [{ port: 22, rules: ['allow-22-internet'] }], managed: false },
-      { target: { id: '/vm/vm02', name: 'vm02' }, scope: { subscription: 'sub' }, open: [{ port: 3389, rules: ['allow-3389-internet'] }], managed: false },
+      { target: { id: '/vm/vm01', name: 'vm01' }, scope: { subscription: 'sub' }, open: [{ port: { from: 22, to: 22, protocol: 'tcp' }, rules: ['allow-22-internet'] }], managed: false },
+      { target: { id: '/vm/vm02', name: 'vm02' }, scope: { subscription: 'sub' }, open: [{ port: { from: 3389, to: 3389, protocol: 'tcp' }, rules: ['allow-3389-internet'] }], managed: false },
     ]);
-    expect((await world.jit(['scan'])).stdout).toMatch(/^OPEN {2}vm01 {2}sub {2}22 \(allow-22-internet\)\n/);
+    expect((await world.jit(['scan'])).stdout).toMatch(/^VM {4}OPEN {2}JIT\nvm01 {2}22 {4}none\n {4}22: allow-22-internet\n/);
   });
 
   it('enable --dry-run reports the changes and writes nothing', async () => {
     const dry = await world.jit(['enable', 'vm01', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(dry.json).toMatchObject({ policy: 'v1;p=22/tcp;d=3h', applied: false });
+    expect(dry.json).toMatchObject({ policy: { tag: 'v1;p=22/tcp;d=3h', ports: [{ from: 22, to: 22, protocol: 'tcp' }], maxDuration: 10800 }, applied: false });
     expect(world.provider.writes).toEqual([]);
     expect(world.provider.targets.get('vm01')!.policyTag).toBeUndefined();
   });
@@ -48,7 +48,7 @@ describe('jit on MemoryProvider, in-process', () => {
     expect(enabled.stdout).toMatch(/^Enabled jit on vm01 \(v1;p=22\/tcp;d=1h\):\n {2}\+ add-rule/);
     expect(world.provider.targets.get('vm01')!.policyTag).toBe('v1;p=22/tcp;d=1h');
     const status = await world.jit(['status', 'vm01', '--json']);
-    expect(status.json).toMatchObject({ policy: 'v1;p=22/tcp;d=1h', lockedDown: true, effective: true, grants: [] });
+    expect(status.json).toMatchObject({ policy: { tag: 'v1;p=22/tcp;d=1h' }, lockedDown: true, effective: true, grants: [] });
     expect((await world.jit(['status', 'vm01'])).stdout).toMatch(/^lock-down {2}effective$/m);
   });
 
@@ -56,12 +56,13 @@ describe('jit on MemoryProvider, in-process', () => {
     const ensured = world.ensured;
     const first = await world.jit(['request', 'vm01', '-d', '30m']);
     expect(first.code, first.stderr).toBe(0);
-    grantId = first.stdout.match(/grant ([0-9a-z]{8})$/m)![1]!;
+    grantId = first.stdout.match(/\(grant ([0-9a-z]{8})\)$/m)![1]!;
     expect(first.stdout).toBe(
-      `Granted 22/tcp on vm01 to ${DETECTED_IP}/32 until 2030-01-01 12:30:00 UTC (30m); grant ${grantId}\n` +
+      `Granted 22/tcp on vm01 to ${DETECTED_IP}/32 (grant ${grantId})\n` +
+      '  open until 12:30 (in 30 min)\n' +
       '  connect with ssh 20.0.0.4\n' +
-      "  (add the VM's login name: ssh <user>@…; `jit ssh` does it all and closes the port after)\n" +
-      '  a background scheduler closes this access at 2030-01-01 12:30:00 UTC, even if this terminal closes\n',
+      '  (add the login: ssh <user>@…; `jit ssh` does it all and closes the port after)\n' +
+      '  a background scheduler closes it at 12:30, even if this terminal closes\n',
     );
     expect(world.ensured).toBe(ensured + 1);
     expect(sources('vm01')).toEqual([`${DETECTED_IP}/32`]);
@@ -71,7 +72,7 @@ describe('jit on MemoryProvider, in-process', () => {
   it('repeating it in CI extends the same grant, with the CI note in --json notes and on stderr', async () => {
     const again = await world.jit(['request', 'vm01', '-d', '45m', '--json'], { env: { CI: 'true' } });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { id: grantId, expiresAt: '2030-01-01T12:45:00.000Z' } });
+    expect(again.json).toMatchObject({ outcome: 'extended', extended: true, grant: { grantId, expiresAt: '2030-01-01T12:45:00Z' } });
     expect(again.json.notes).toEqual([{ code: 'JIT_CI_SCHEDULER_ENDS', message: expect.stringMatching(/^In CI the background scheduler ends with the job/) }]);
     expect(again.stderr).toMatch(/^note: In CI/m);
     expect(world.provider.rules).toHaveLength(1);
@@ -96,7 +97,7 @@ describe('jit on MemoryProvider, in-process', () => {
   it('status lists the grant with its time left, and status without a VM lists it by VM', async () => {
     world.advance(5 * 60);
     const one = await world.jit(['status', 'vm01']);
-    expect(one.stdout).toMatch(new RegExp(`^ {2}${grantId} {2}22/tcp {2}from ${DETECTED_IP}/32 {2}by alice@example.com .*\\(40m left\\)$`, 'm'));
+    expect(one.stdout).toMatch(new RegExp(`^ {2}GRANT {5}PORTS {3}SOURCE {9}REQUESTER {10}EXPIRES\n {2}${grantId} {2}22/tcp {2}${DETECTED_IP}/32 {2}alice@example.com {2}12:45 \\(in 40 min\\)$`, 'm'));
     const all = await world.jit(['status', '--json']);
     expect(all.json.grants).toMatchObject([{ grantId, secondsLeft: 2400, target: { name: 'vm01' } }]);
   });
@@ -134,7 +135,7 @@ describe('jit on MemoryProvider, in-process', () => {
   it('revoke <grant-id> removes exactly that grant and records it revoked', async () => {
     const revoked = await world.jit(['revoke', grantId, '--json']);
     expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.json).toMatchObject({ revoked: [grantId], applied: true, changes: [{ op: 'remove-rule' }] });
+    expect(revoked.json).toMatchObject({ revoked: [{ grantId, target: { name: 'vm01' } }], applied: true, changes: [{ op: 'remove-rule' }] });
     expect(world.provider.rules).toEqual([]);
     expect(await ledgerStates()).toMatchObject({ [grantId]: 'revoked' });
     expect((await world.jit(['revoke', '--all'])).stdout).toBe('No matching grant.\n');
@@ -142,7 +143,7 @@ describe('jit on MemoryProvider, in-process', () => {
 
   it('the reaper closes an overdue grant of the ledger before the next command', async () => {
     const opened = await world.jit(['request', 'vm01', '-d', '10m', '--json']);
-    const id = opened.json.grant!.id;
+    const id = opened.json.grant!.grantId;
     world.advance(11 * 60);
     const next = await world.jit(['status', 'vm01', '--json']);
     expect(next.code, next.stderr).toBe(0);
@@ -154,7 +155,7 @@ describe('jit on MemoryProvider, in-process', () => {
 
   it('an overdue grant the reaper cannot close is handed to the scheduler, and the command carries on', async () => {
     const opened = await world.jit(['request', 'vm01', '-d', '10m', '--json']);
-    const id = opened.json.grant!.id;
+    const id = opened.json.grant!.grantId;
     world.advance(11 * 60);
     world.provider.beforeWrite = () => {
       throw new Error('throttled');
@@ -165,6 +166,7 @@ describe('jit on MemoryProvider, in-process', () => {
     expect(next.code, next.stderr).toBe(0);
     // The reaper's warning reaches the document too, with its code.
     expect(next.json).toEqual({
+      schemaVersion: 2,
       requester: {},
       admin: {},
       warnings: [{ code: 'JIT_REAP_FAILED', message: `could not revoke overdue grant ${id} on vm01: throttled` }],
@@ -189,7 +191,7 @@ describe('jit on MemoryProvider, in-process', () => {
     );
     const dry = await world.jit(['sweep', '--dry-run']);
     expect(dry.stderr).toMatch(new RegExp(`^note: revoked overdue grant ${left} on vm01`, 'm'));
-    expect(dry.stdout).toMatch(/^Would remove 1 expired grant\(s\); 1 unexpired left alone\.\n {2}- zzzzzzzz on vm01 /);
+    expect(dry.stdout).toMatch(/^Would remove 1 expired grant\(s\); 1 unexpired left alone\.\n {2}GRANT +VM +PORTS +SOURCE +REQUESTER +EXPIRES\n {2}zzzzzzzz {2}vm01 {2}22\/tcp {2}198\.51\.100\.9\/32 {2}bob@example\.com {2}expired 1 min ago$/m);
     expect(world.provider.rules.map((r) => r.grantId)).toEqual(['zzzzzzzz', 'yyyyyyyy']);
     const swept = await world.jit(['sweep', '--json']);
     expect(swept.code, swept.stderr).toBe(0);
@@ -205,7 +207,7 @@ describe('jit on MemoryProvider, in-process', () => {
     expect(world.provider.lockedDown.has('vm01')).toBe(true);
     const disabled = await world.jit(['disable', 'vm01', '--yes', '--json']);
     expect(disabled.code, disabled.stderr).toBe(0);
-    expect(disabled.json.revokedGrants).toHaveLength(2);
+    expect(disabled.json.revoked).toHaveLength(2);
     expect(disabled.json.changes).toMatchObject([{ op: 'remove-rule' }, { op: 'remove-rule' }, { op: 'remove-tag' }]);
     expect(world.provider.rules).toEqual([]);
     expect(world.provider.lockedDown.has('vm01')).toBe(false);

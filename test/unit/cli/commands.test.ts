@@ -32,7 +32,7 @@ describe('jit config', () => {
     );
     expect((await runCli(['config', 'unset', 'region'], { env })).code).toBe(0);
     const gone = await runCli(['config', 'get', 'region', '--json'], { env });
-    expect(JSON.parse(gone.stdout)).toEqual({ key: 'region', value: null, warnings: [], notes: [] });
+    expect(JSON.parse(gone.stdout)).toEqual({ schemaVersion: 2, key: 'region', value: null, warnings: [], notes: [] });
   });
 
   it('lets the environment override the file and a flag override both', async () => {
@@ -118,6 +118,7 @@ describe('jit ip', () => {
       env: baseEnv(dir, { JIT_IP_URLS: 'http://127.0.0.1:9/' }),
     });
     expect(JSON.parse(result.stdout)).toEqual({
+      schemaVersion: 2,
       source: 'flag',
       v4: null,
       v6: { address: '2001:db8::7', prefix: '2001:db8::7/128', agreement: 'given', services: [] },

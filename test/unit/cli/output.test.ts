@@ -49,7 +49,7 @@ describe('output policy', () => {
   it('prints exactly one JSON document on stdout for success and failure', async () => {
     const ok = await runCli(['config', 'set', 'duration', 'PT90M', '--json'], { env: baseEnv(dir) });
     expect(ok.code).toBe(0);
-    expect(JSON.parse(ok.stdout)).toEqual({ key: 'duration', value: '1h30m', warnings: [], notes: [] });
+    expect(JSON.parse(ok.stdout)).toEqual({ schemaVersion: 2, key: 'duration', value: '1h30m', warnings: [], notes: [] });
     expect(ok.stderr).toBe('');
     const failed = await runCli([...failing, '--json'], { env: failingEnv(), stderrTTY: true });
     expect(failed.code).toBe(1);
@@ -117,8 +117,9 @@ describe('warnings and notes reach --json', () => {
     out.note('In CI the scheduler ends with the job.');
     const progress = await out.progress();
     progress.warn('No AWS region is set.', 'JIT_AWS_PARTITION_ASSUMED');
-    out.result({ applied: true, notes: ['10.8.0.0/16 keeps working.', 'In CI the scheduler ends with the job.'] }, () => 'x');
+    out.result({ applied: true, notes: ['10.8.0.0/16 keeps working.', 'In CI the scheduler ends with the job.'] }, () => 'x', () => []);
     expect(JSON.parse(streams.stdout)).toEqual({
+      schemaVersion: 2,
       applied: true,
       warnings: [
         { code: 'JIT_IP_SINGLE_SERVICE', message: 'IPv4: only one service answered (a.example).' },
@@ -147,6 +148,7 @@ describe('warnings and notes reach --json', () => {
     new Output(io, flags, notices).warn('IPv4: services disagreed.', 'JIT_IP_SERVICES_DISAGREE');
     new Output(io, flags, notices).error(new ProviderError('JIT_IP_NOT_DETECTED', 'Could not detect.'));
     expect(JSON.parse(streams.stdout)).toEqual({
+      schemaVersion: 2,
       error: { code: 'JIT_IP_NOT_DETECTED', message: 'Could not detect.', hint: null },
       warnings: [{ code: 'JIT_IP_SERVICES_DISAGREE', message: 'IPv4: services disagreed.' }],
       notes: [],

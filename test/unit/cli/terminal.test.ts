@@ -97,7 +97,7 @@ describe('confirm after looking', () => {
     const made = await world.jit(['request', 'vm01', '-d', '30m', '--source', source, '--json']);
     expect(made.code, made.stderr).toBe(0);
     world.provider.identity = 'alice@example.com';
-    return made.json.grant!.id;
+    return made.json.grant!.grantId;
   };
 
   it('disable of a VM that does not exist fails before any question', async () => {
@@ -114,7 +114,7 @@ describe('confirm after looking', () => {
     const result = await world.jit(['disable', 'vm01'], AT_TERMINAL);
     expect(result.code, result.stderr).toBe(0);
     const [plan] = result.stderr.split('\n  rule changes:');
-    expect(plan).toMatch(new RegExp(`closes 2 grants:\\n {4}${mine} .* yours .*\\n {4}${bobs} .* bob@example\\.com `));
+    expect(plan).toMatch(new RegExp(`closes 2 grants:\\n {4}GRANT .*REQUESTER .*\\n {4}${mine} .* yours .*\\n {4}${bobs} .* bob@example\\.com `));
     expect(result.stderr).toMatch(/- remove-rule/);
     expect(asked).toMatchObject([{ kind: 'confirm', message: 'Remove the lock-down from vm01 and restore its earlier rules?' }]);
     expect(world.provider.rules).toEqual([]);
