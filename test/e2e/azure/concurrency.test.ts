@@ -32,7 +32,7 @@ it(`${COUNT} concurrent requests for ${COUNT} sources all succeed, each with its
   const sources = Array.from({ length: COUNT }, (_, i) => `81.2.70.${i + 1}`);
   const results = await Promise.all(sources.map((source) => cli.jit(['request', 'vm01', '--cloud', 'azure', '--source', source, '-d', '1h'])));
   for (const result of results) expect(result.code, result.stderr).toBe(0);
-  const grantIds = results.map((result) => (result.json.grant as { id: string }).id);
+  const grantIds = results.map((result) => (result.json.grant as { grantId: string }).grantId);
   expect(new Set(grantIds).size).toBe(COUNT);
 
   for (const nsg of [vm.nicNsgName!, vm.subnetNsgName!]) {

@@ -179,7 +179,7 @@ describe('the EC2 fault proxy', () => {
       expect(refused.code).toBe(4);
       expect(JSON.parse(refused.stdout).error.code).toBe('JIT_AWS_UNAUTHORIZED');
       expect(allowed.code).toBe(0);
-      const empty = { findings: [], summary: { open: 0, unmanaged: 0 }, warnings: [], notes: [] };
+      const empty = { schemaVersion: 2, findings: [], summary: { open: 0, unmanaged: 0 }, warnings: [], notes: [] };
       expect(JSON.parse(allowed.stdout)).toEqual(empty);
       expect(proxy.calls.filter((c) => c.action === 'DescribeInstances').map((c) => c.status)).toEqual([403, 200]);
     } finally {
