@@ -9,7 +9,8 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 const FIRST = [
   // The fault suite (vitest.faults.config.ts): its longest file sets the suite's length.
-  'test/faults/forged-metadata.test.ts',
+  'test/faults/forged-metadata-azure.test.ts',
+  'test/faults/forged-metadata-aws.test.ts',
   'test/faults/kill-trials-azure.test.ts',
   'test/faults/ledger-rewrite.test.ts',
   'test/faults/scheduler-kill.test.ts',

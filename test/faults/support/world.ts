@@ -42,12 +42,19 @@ export const CLOUDS = [
   ['azure', 'azure (ARM emulator)', azureHarness],
 ] as const;
 
-/** One describe block per cloud, each with its emulator up for the block's tests. */
+export type CloudName = (typeof CLOUDS)[number][0];
+
+/**
+ * One describe block per cloud, each with its emulator up for the block's tests. `only` keeps one
+ * cloud: a long file split in two, one per cloud, runs its halves on both workers at once.
+ */
 export function describeOnEachCloud(
   title: string,
-  body: (world: () => FaultWorld, cloud: (typeof CLOUDS)[number][0]) => void,
+  body: (world: () => FaultWorld, cloud: CloudName) => void,
+  only?: CloudName,
 ): void {
   for (const [cloudName, name, makeHarness] of CLOUDS) {
+    if (only !== undefined && cloudName !== only) continue;
     describe(`${title} on ${name}`, () => {
       let world: FaultWorld | undefined;
       beforeAll(async () => {

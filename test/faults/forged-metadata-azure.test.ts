@@ -1,0 +1,3 @@
+import { describeForgedMetadata } from './support/forged-metadata.js';
+
+describeForgedMetadata('azure');
