@@ -25,6 +25,12 @@ export default defineConfig({
     // expire, and a third worker keeps both cores busy meanwhile (a Node 20 run: 263 s at 2
     // workers, 237 s at 3, 265 s at 4; docs/testing.md, "What a test costs").
     maxWorkers: 3,
+    // A worker keeps the modules it loaded from one file to the next, instead of loading the SDKs
+    // and jit's modules again for each of its files: Node 20 suite 423 -> 335 CPU-s, 237 -> 193 s
+    // (docs/testing.md, "What a test costs"). The price is a rule for tests: what a file changes
+    // in its process (environment stubs, globals), it puts back by its end; vi.mock stays in the
+    // one file that needs it (terminal.test.ts), and no other in-process test reaches a prompt.
+    isolate: false,
     // Long, mostly waiting files first (test/support/sequencer.ts).
     sequence: { sequencer: LongFirst },
     testTimeout: 20_000,
