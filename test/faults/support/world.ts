@@ -37,7 +37,7 @@ export function readLedger(dir: string): LedgerEntry[] {
   return (JSON.parse(readFileSync(path.join(dir, 'grants.json'), 'utf8')) as { grants: LedgerEntry[] }).grants;
 }
 
-export const CLOUDS = [
+const CLOUDS = [
   ['aws', 'aws (moto)', awsHarness],
   ['azure', 'azure (ARM emulator)', azureHarness],
 ] as const;
