@@ -11,6 +11,7 @@ import { CLOUDS, type CloudName } from '../core/model.js';
 import type { TargetInfo } from '../core/ports.js';
 import { printable } from '../core/printable.js';
 import type { Output } from './output.js';
+import { resourceGroupOf } from './render/names.js';
 
 /**
  * Runs one @inquirer prompt with the spinner's line cleared first. Ctrl-C makes @inquirer reject
@@ -44,7 +45,7 @@ export async function pickCloud(out: Output): Promise<CloudName> {
 
 /** A VM in a picker: its resource group (Azure) or id (AWS) beside the name. */
 function vmChoice(target: Pick<TargetInfo, 'id' | 'name'>): { name: string; value: string } {
-  const group = /\/resourceGroups\/([^/]+)\//i.exec(target.id)?.[1];
+  const group = resourceGroupOf(target.id);
   const where = group ? `${group}/${target.name}` : `${target.name} (${target.id})`;
   return { name: printable(where), value: target.id };
 }
@@ -62,7 +63,7 @@ export async function pickTarget(out: Output, enabled: Pick<TargetInfo, 'id' | '
 export async function pickCandidate(out: Output, name: string, candidates: string[]): Promise<string> {
   const { select } = await import('@inquirer/prompts');
   const choices = candidates.map((id) => {
-    const group = /\/resourceGroups\/([^/]+)\//i.exec(id)?.[1];
+    const group = resourceGroupOf(id);
     return { name: printable(group ? `${group}/${name}` : id), value: id };
   });
   return ask(out, () => select({ message: `Several VMs are called ${printable(name)}: which one?`, choices }));

@@ -6,10 +6,15 @@
 
 const AZURE_GROUP = /\/resourceGroups\/([^/]+)\//i;
 
+/** The resource group an Azure resource id names; undefined for anything else (an EC2 id). */
+export function resourceGroupOf(id: string): string | undefined {
+  return AZURE_GROUP.exec(id)?.[1];
+}
+
 /** `rg-web/vm01` on Azure; `web (i-0abc…)` on AWS, or the instance id alone when it has no Name. */
 export function shortTarget(target: { id: string; name: string }, scope: Record<string, string> = {}): string {
   if (target.id.startsWith('/')) {
-    const group = scope['resource-group'] ?? AZURE_GROUP.exec(target.id)?.[1];
+    const group = scope['resource-group'] ?? resourceGroupOf(target.id);
     return group ? `${group}/${target.name}` : target.name;
   }
   if (/^i-[0-9a-f]+$/.test(target.id)) return target.name === target.id || target.name === '' ? target.id : `${target.name} (${target.id})`;
