@@ -4,8 +4,9 @@
  * loading @azure/arm-network and @azure/arm-compute as installed (hundreds of small modules) cost
  * about 0.4 s per command, the bundled chunk about 0.12 s.
  * The two pipeline helpers build the plain REST requests (management locks, the tags API) that
- * arm-api.ts sends through the network client's pipeline; arm-network is built on them.
+ * arm-api.ts sends through the network client's pipeline; arm-network is built on them. The
+ * policy name is the one index.ts removes from both clients' pipelines (formDataPolicy).
  */
-export { createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+export { createHttpHeaders, createPipelineRequest, formDataPolicyName } from '@azure/core-rest-pipeline';
 export { ComputeManagementClient } from '@azure/arm-compute';
 export { NetworkManagementClient } from '@azure/arm-network';
