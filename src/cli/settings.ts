@@ -1,11 +1,10 @@
 /** Settings for one invocation: flags over environment over config file over defaults (docs/configuration.md). */
 import { configDir } from '../config/paths.js';
-import { openConfig, type ResolvedSettings, resolveSettings } from '../config/store.js';
+import { readConfig, type ResolvedSettings, resolveSettings } from '../config/store.js';
 import type { GlobalFlags } from './global-flags.js';
 import type { Io } from './io.js';
 
 export async function loadSettings(io: Io, flags: GlobalFlags): Promise<ResolvedSettings> {
-  const config = await openConfig(configDir(io.env));
   return resolveSettings({
     flags: {
       cloud: flags.cloud,
@@ -16,6 +15,6 @@ export async function loadSettings(io: Io, flags: GlobalFlags): Promise<Resolved
       'azure-cloud': flags.azureCloud,
     },
     env: io.env,
-    config: config.list(),
+    config: readConfig(configDir(io.env)),
   });
 }

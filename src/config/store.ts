@@ -54,29 +54,10 @@ export async function openConfig(dir: string): Promise<ConfigStore> {
     });
   });
 
-  /**
-   * Reads the file afresh (conf does not cache) and checks that every known key holds text.
-   * Unknown keys are skipped rather than refused: a newer jit may have written them.
-   */
+  /** Reads the file afresh (conf does not cache). */
   const read = (): ConfigValues => {
     requireObjectFile(conf.path);
-    const store = guardCorrupt(conf.path, () => conf.store);
-    const values: ConfigValues = {};
-    for (const key of CONFIG_KEYS) {
-      const value = store[key];
-      if (value === undefined) continue;
-      if (typeof value !== 'string') {
-        throw new UserError(
-          'JIT_CONFIG_CORRUPT',
-          `${conf.path}: "${key}" holds ${printable(JSON.stringify(value), QUOTE_LIMIT)}, not text.`,
-          {
-            hint: `Set it again with \`jit config set ${key} <value>\` or remove it with \`jit config unset ${key}\`.`,
-          },
-        );
-      }
-      values[key] = value;
-    }
-    return values;
+    return knownValues(conf.path, guardCorrupt(conf.path, () => conf.store));
   };
 
   return {
@@ -101,6 +82,48 @@ export async function openConfig(dir: string): Promise<ConfigStore> {
   };
 }
 
+/**
+ * The settings in `<dir>/config.json`, read without conf: every cloud command reads them, and
+ * loading conf (with the JSON-schema compiler it imports) cost ~40 ms of CPU per command. conf's
+ * own read is `JSON.parse` of the file, which this does with the same checks; writes (`jit config
+ * set/unset`) go through openConfig. No file is no settings.
+ */
+export function readConfig(dir: string): ConfigValues {
+  const file = path.join(dir, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  requireObjectFile(file, text);
+  return knownValues(file, guardCorrupt(file, () => JSON.parse(text) as Record<string, unknown>));
+}
+
+/**
+ * Every known key of a parsed config file, each checked to hold text. Unknown keys are skipped
+ * rather than refused: a newer jit may have written them.
+ */
+function knownValues(file: string, store: Record<string, unknown>): ConfigValues {
+  const values: ConfigValues = {};
+  for (const key of CONFIG_KEYS) {
+    const value = store[key];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') {
+      throw new UserError(
+        'JIT_CONFIG_CORRUPT',
+        `${file}: "${key}" holds ${printable(JSON.stringify(value), QUOTE_LIMIT)}, not text.`,
+        {
+          hint: `Set it again with \`jit config set ${key} <value>\` or remove it with \`jit config unset ${key}\`.`,
+        },
+      );
+    }
+    values[key] = value;
+  }
+  return values;
+}
+
 const CORRUPT_HINT = 'Fix it in an editor, or move it aside to start from no settings.';
 
 /**
@@ -108,10 +131,10 @@ const CORRUPT_HINT = 'Fix it in an editor, or move it aside to start from no set
  * would be taken for settings `{"0":…}` and written back that way by the next `set`. Only an
  * object (or no file at all) is a config file.
  */
-function requireObjectFile(file: string): void {
+function requireObjectFile(file: string, read?: string): void {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = read ?? readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;

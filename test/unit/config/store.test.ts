@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openConfig } from '../../../src/config/store.js';
+import { openConfig, readConfig } from '../../../src/config/store.js';
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 
@@ -119,5 +119,33 @@ describe('config file whose top level is not an object', () => {
     const error = await openConfig(dir).catch((e: Error) => e);
     expect(error).toMatchObject({ code: 'JIT_CONFIG_CORRUPT' });
     expect((error as Error).message).not.toMatch(/[\u0000-\u001f]/);
+  });
+});
+
+// What every cloud command reads (readConfig, without conf) agrees with what `jit config` reads.
+describe('readConfig: the settings a command reads', () => {
+  it('no directory or no file is no settings, and creates nothing', async () => {
+    expect(readConfig(dir)).toEqual({});
+    await expect(readFile(path.join(dir, 'config.json'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reads what config set wrote, known keys only', async () => {
+    const config = await openConfig(dir);
+    config.set('region', 'eu-west-1');
+    await writeFile(config.path, JSON.stringify({ ...JSON.parse(await readFile(config.path, 'utf8')), 'future-key': 'x' }));
+    expect(readConfig(dir)).toEqual({ region: 'eu-west-1' });
+    expect(readConfig(dir)).toEqual(config.list());
+  });
+
+  it.each([
+    ['{"cloud": "aws",', /^The config file .*config\.json is not valid JSON/],
+    ['[1,2,3]', /holds an array, not an object of settings\.$/],
+    ['null', /holds null, not an object of settings\.$/],
+    ['{"duration": 3600}', /"duration" holds 3600, not text\.$/],
+  ])('%s is JIT_CONFIG_CORRUPT naming the file, as openConfig says', async (content, message) => {
+    await openConfig(dir);
+    await writeFile(path.join(dir, 'config.json'), content);
+    expect(() => readConfig(dir)).toThrow(expect.objectContaining({ code: 'JIT_CONFIG_CORRUPT', exitCode: 2, message: expect.stringMatching(message) }));
+    expect(() => readConfig(dir)).toThrow(path.join(dir, 'config.json'));
   });
 });
