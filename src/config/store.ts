@@ -84,7 +84,7 @@ export async function openConfig(dir: string): Promise<ConfigStore> {
 
 /**
  * The settings in `<dir>/config.json`, read without conf: every cloud command reads them, and
- * loading conf (with the JSON-schema compiler it imports) cost ~40 ms of CPU per command. conf's
+ * loading conf (with the JSON-schema compiler it imports) cost ~85 ms of CPU per command. conf's
  * own read is `JSON.parse` of the file, which this does with the same checks; writes (`jit config
  * set/unset`) go through openConfig. No file is no settings.
  */
