@@ -35,7 +35,7 @@ describeFirewallSession('classic', 'a VM behind a classic-rules Azure Firewall',
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    }, 30_000);
+    });
   },
   afterConcurrent: (session, sources) => {
     it('asking again for the same access extends that grant on the same port', async () => {
@@ -47,6 +47,6 @@ describeFirewallSession('classic', 'a VM behind a classic-rules Azure Firewall',
       expect(again.json).toMatchObject({ outcome: 'extended' });
       expect(jitDnatRules(emu, world).find(mine)?.port).toBe(port);
       expect(jitDnatRules(emu, world)).toHaveLength(CONCURRENT);
-    }, 30_000);
+    });
   },
 });

@@ -33,6 +33,6 @@ describeFirewallSession('policy', 'a VM behind an Azure Firewall governed by a F
       expect(jitDnatRules(emu, world)).toEqual([]);
       expect(nsgRules()).toEqual(nsgBefore);
       expect(userCollections(emu, world)).toEqual(before.user);
-    }, 30_000);
+    });
   },
 });
