@@ -48,7 +48,7 @@ const options = {
   sourcemap: false,
   metafile: true,
   logLevel: 'warning',
-  plugins: [smithySchemaKeys(), azureOperationGroups()],
+  plugins: [smithySchemaKeys(), azureOperationGroups(), azureNetworkMappers()],
 };
 
 /**
@@ -89,9 +89,14 @@ function smithySchemaKeys() {
  * found in the constructor (a renamed group in a new SDK version), and a group used elsewhere would
  * be undefined at run time, which every end-to-end test of that path would show.
  */
-function azureOperationGroups() {
+/** The operation groups src/clouds/azure/arm-api.ts (the SDK seam) uses on a client (`network.<group>`). */
+function seamGroups(client) {
   const seam = readFileSync(path.join(root, 'src/clouds/azure/arm-api.ts'), 'utf8');
-  const used = (client) => new Set([...seam.matchAll(new RegExp(`\\b${client}\\.(\\w+)`, 'g'))].map((m) => m[1]));
+  return new Set([...seam.matchAll(new RegExp(`\\b${client}\\.(\\w+)`, 'g'))].map((m) => m[1]));
+}
+
+function azureOperationGroups() {
+  const used = seamGroups;
   const clients = {
     'networkManagementClient.js': used('network'),
     'computeManagementClient.js': used('compute'),
@@ -116,6 +121,70 @@ function azureOperationGroups() {
         if (found.size < 10 || missing.length > 0) {
           throw new Error(`${args.path}: operation groups ${missing.join(', ') || '(none found)'} not in the constructor`);
         }
+        return { contents, loader: 'js' };
+      });
+    },
+  };
+}
+
+/**
+ * arm-network's `models/mappers.js` describes every model of the API for its serializer: 900
+ * objects, 514 KB that each Azure command compiled and built on start (~0.1 CPU-s), although the
+ * operation groups jit keeps (azureOperationGroups) read and write a few dozen models. The
+ * operations hand the serializer the whole module (`import * as Mappers`), so esbuild must keep it
+ * all; this keeps only what those operations can reach and turns every other mapper into
+ * `undefined`, so that parameters.js's imports still resolve. Reachable: the mappers the kept
+ * operation files and the client name (`Mappers.X`, and the body mappers of the `Parameters.x`
+ * they use), then, to a fixed point, every model a kept mapper names (`className: "X"`) or spreads
+ * (`...X.type.modelProperties`), and every subtype of a kept polymorphic base (the
+ * `discriminators` entries `"Base.value"`), so a firewall policy's rule collections and rules keep
+ * all their kinds. A model missing at run time would make the serializer throw ("mapper() cannot be
+ * null or undefined"), not drop a property; the build fails if the file's shape is not the one
+ * read here. Measured in docs/testing.md, "What a test costs".
+ */
+function azureNetworkMappers() {
+  const esm = path.join(root, 'node_modules/@azure/arm-network/dist/esm');
+  return {
+    name: 'azure-network-mappers',
+    setup(builder) {
+      builder.onLoad({ filter: /[\\/]@azure[\\/]arm-network[\\/]dist[\\/]esm[\\/]models[\\/]mappers\.js$/ }, (args) => {
+        const source = readFileSync(args.path, 'utf8');
+        const blocks = new Map();
+        for (const match of source.matchAll(/^export const (\w+) = \{\n[\s\S]*?^\};\n/gm)) blocks.set(match[1], match[0]);
+        const discriminators = blocks.get('discriminators');
+        blocks.delete('discriminators');
+        if (blocks.size < 500 || !discriminators) throw new Error(`${args.path}: not the shape azureNetworkMappers reads`);
+
+        const operationFiles = [...seamGroups('network')].map((group) => path.join(esm, 'operations', `${group}.js`));
+        const keep = new Set();
+        const parameters = new Set();
+        for (const file of [path.join(esm, 'networkManagementClient.js'), ...operationFiles]) {
+          const text = readFileSync(file, 'utf8');
+          for (const [, name] of text.matchAll(/\bMappers\.(\w+)/g)) keep.add(name);
+          for (const [, name] of text.matchAll(/\bParameters\.(\w+)/g)) parameters.add(name);
+        }
+        const parameterSource = readFileSync(path.join(esm, 'models', 'parameters.js'), 'utf8');
+        for (const [, name, body] of parameterSource.matchAll(/^export const (\w+) = (\{\n[\s\S]*?^\});\n/gm)) {
+          if (!parameters.has(name)) continue;
+          for (const [, alias] of body.matchAll(/\bmapper: (\w+)Mapper\b/g)) keep.add(alias);
+        }
+        const subtypes = [...discriminators.matchAll(/^ {4}"?(\w+)(?:\.[^"]+)?"?: (\w+),$/gm)];
+        for (let grew = true; grew; ) {
+          const before = keep.size;
+          for (const name of [...keep]) {
+            const block = blocks.get(name);
+            if (!block) throw new Error(`${args.path}: the mapper ${name} is used but not defined`);
+            for (const [, other] of block.matchAll(/className: "(\w+)"/g)) keep.add(other);
+            for (const [, other] of block.matchAll(/\b(\w+)\.type\b/g)) if (blocks.has(other)) keep.add(other);
+          }
+          for (const [, base, mapper] of subtypes) if (keep.has(base)) keep.add(mapper);
+          grew = keep.size > before;
+        }
+        const entries = subtypes.filter(([, base]) => keep.has(base)).map(([line]) => line);
+        const contents = [
+          ...[...blocks].map(([name, block]) => (keep.has(name) ? block : `export const ${name} = undefined;\n`)),
+          `export const discriminators = {\n${entries.join('\n')}\n};\n`,
+        ].join('');
         return { contents, loader: 'js' };
       });
     },
