@@ -167,10 +167,12 @@ function azureNetworkMappers() {
         for (const [, name, body] of parameterSource.matchAll(/^export const (\w+) = (\{\n[\s\S]*?^\});\n/gm)) {
           if (!parameters.has(name)) continue;
           for (const [, alias] of body.matchAll(/\bmapper: (\w+)Mapper\b/g)) keep.add(alias);
+          for (const [, other] of body.matchAll(/className: "(\w+)"/g)) keep.add(other);
         }
         const subtypes = [...discriminators.matchAll(/^ {4}"?(\w+)(?:\.[^"]+)?"?: (\w+),$/gm)];
-        for (let grew = true; grew; ) {
-          const before = keep.size;
+        let before;
+        do {
+          before = keep.size;
           for (const name of [...keep]) {
             const block = blocks.get(name);
             if (!block) throw new Error(`${args.path}: the mapper ${name} is used but not defined`);
@@ -178,8 +180,7 @@ function azureNetworkMappers() {
             for (const [, other] of block.matchAll(/\b(\w+)\.type\b/g)) if (blocks.has(other)) keep.add(other);
           }
           for (const [, base, mapper] of subtypes) if (keep.has(base)) keep.add(mapper);
-          grew = keep.size > before;
-        }
+        } while (keep.size > before);
         const entries = subtypes.filter(([, base]) => keep.has(base)).map(([line]) => line);
         const contents = [
           ...[...blocks].map(([name, block]) => (keep.has(name) ? block : `export const ${name} = undefined;\n`)),
