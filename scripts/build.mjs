@@ -135,8 +135,8 @@ function azureOperationGroups() {
  * all; this keeps only what those operations can reach and turns every other mapper into
  * `undefined`, so that parameters.js's imports still resolve. Reachable: the mappers the kept
  * operation files and the client name (`Mappers.X`, and the body mappers of the `Parameters.x`
- * they use), then, to a fixed point, every model a kept mapper names (`className: "X"`) or spreads
- * (`...X.type.modelProperties`), and every subtype of a kept polymorphic base (the
+ * they use), then, to a fixed point, every model a kept mapper names (`className: "X"`, `uberParent:
+ * "X"`) or spreads (`...X.type.modelProperties`), and every subtype of a kept polymorphic base (the
  * `discriminators` entries `"Base.value"`), so a firewall policy's rule collections and rules keep
  * all their kinds. A model missing at run time would make the serializer throw ("mapper() cannot be
  * null or undefined"), not drop a property; the build fails if the file's shape is not the one
@@ -176,7 +176,7 @@ function azureNetworkMappers() {
           for (const name of [...keep]) {
             const block = blocks.get(name);
             if (!block) throw new Error(`${args.path}: the mapper ${name} is used but not defined`);
-            for (const [, other] of block.matchAll(/className: "(\w+)"/g)) keep.add(other);
+            for (const [, other] of block.matchAll(/(?:className|uberParent): "(\w+)"/g)) keep.add(other);
             for (const [, other] of block.matchAll(/\b(\w+)\.type\b/g)) if (blocks.has(other)) keep.add(other);
           }
           for (const [, base, mapper] of subtypes) if (keep.has(base)) keep.add(mapper);
