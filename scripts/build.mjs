@@ -96,10 +96,9 @@ function seamGroups(client) {
 }
 
 function azureOperationGroups() {
-  const used = seamGroups;
   const clients = {
-    'networkManagementClient.js': used('network'),
-    'computeManagementClient.js': used('compute'),
+    'networkManagementClient.js': seamGroups('network'),
+    'computeManagementClient.js': seamGroups('compute'),
   };
   return {
     name: 'azure-operation-groups',

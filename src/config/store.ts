@@ -97,8 +97,9 @@ export function readConfig(dir: string): ConfigValues {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw error;
   }
-  requireObjectFile(file, text);
-  return knownValues(file, guardCorrupt(file, () => JSON.parse(text) as Record<string, unknown>));
+  const parsed = guardCorrupt(file, () => JSON.parse(text) as unknown);
+  requireObject(file, parsed);
+  return knownValues(file, parsed);
 }
 
 /**
@@ -131,10 +132,10 @@ const CORRUPT_HINT = 'Fix it in an editor, or move it aside to start from no set
  * would be taken for settings `{"0":…}` and written back that way by the next `set`. Only an
  * object (or no file at all) is a config file.
  */
-function requireObjectFile(file: string, read?: string): void {
+function requireObjectFile(file: string): void {
   let text: string;
   try {
-    text = read ?? readFileSync(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
@@ -145,6 +146,10 @@ function requireObjectFile(file: string, read?: string): void {
   } catch {
     return; // guardCorrupt names the file when conf meets the same syntax error
   }
+  requireObject(file, parsed);
+}
+
+function requireObject(file: string, parsed: unknown): asserts parsed is Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     const what = parsed === null ? 'null' : Array.isArray(parsed) ? 'an array' : `a ${typeof parsed}`;
     throw new UserError('JIT_CONFIG_CORRUPT', `The config file ${file} holds ${what}, not an object of settings.`, {
