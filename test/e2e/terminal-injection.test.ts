@@ -38,6 +38,12 @@ function expectOnlyChalkColours(text: string, visible: string): void {
   expectHarmless(text.replace(SGR, ''), visible);
 }
 
+/** A fixed-offset zone (Etc/GMT-N is UTC+N) in which the local time now is between 12:00 and 13:00. */
+function noonZone(): string {
+  const offset = 12 - new Date().getUTCHours();
+  return offset === 0 ? 'UTC' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
 const config = tempConfigDir();
 afterAll(config.cleanup);
 
@@ -51,8 +57,10 @@ describe('Azure: hostile policy tag and rule description', () => {
   beforeAll(async () => {
     harness = await startHarness();
     const { emu } = harness;
-    // The subscription given: one `az` call fewer per command.
-    env = { ...baseEnv(config.dir), JIT_CLOUD: 'azure', AZURE_SUBSCRIPTION_ID: DEFAULT_SUBSCRIPTION_ID };
+    // The subscription given: one `az` call fewer per command. TZ: a zone where it is now about
+    // noon, so the grant's expiry (an hour from now) is shown without a date at any time of day;
+    // after 23:00 UTC its date took columns from the requester, cutting the text the tests look for.
+    env = { ...baseEnv(config.dir), JIT_CLOUD: 'azure', AZURE_SUBSCRIPTION_ID: DEFAULT_SUBSCRIPTION_ID, TZ: noonZone() };
     seedLinuxVm(emu, {
       vmName: 'vmtag',
       resourceGroup: 'rg-tag',
