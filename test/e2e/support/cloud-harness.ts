@@ -4,6 +4,7 @@
  * read-outs of the cloud state (jit's allow rules, and everything a user configured), and forged
  * rules that carry jit's metadata without jit having written them (the fault suite's hostile input).
  */
+import path from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeInstancesCommand,
@@ -13,11 +14,14 @@ import {
 } from '@aws-sdk/client-ec2';
 import { grantDescription as awsGrantDescription, grantTags } from '../../../src/clouds/aws/grant-metadata.js';
 import { buildAwsClients } from '../../../src/clouds/aws/index.js';
+import { createProvider as createAzureProvider } from '../../../src/clouds/azure/index.js';
 import { allowRuleName, grantDescription as azureGrantDescription } from '../../../src/clouds/azure/rules.js';
-import { armSubprocessEnv, seedLinuxVm, startArmEmulator } from '../../emulators/arm/server.js';
+import { ensureScheduler } from '../../../src/scheduler/spawn.js';
+import type { ProviderFactory } from '../../../src/scheduler/providers.js';
+import { armSubprocessEnv, fakeAzEnv, seedLinuxVm, startArmEmulator } from '../../emulators/arm/server.js';
 import { startMoto } from '../../emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../../integration/aws/support.js';
-import { baseEnv } from '../../support/cli.js';
+import { baseEnv, type CliResult, ROOT, runCli } from '../../support/cli.js';
 
 interface JitRuleView {
   /** Where the rule lives (NSG or security group). */
@@ -54,6 +58,13 @@ export interface CloudHarness {
   readonly cloud: 'azure' | 'aws';
   /** The environment for a jit subprocess using `configDir`. */
   env(configDir: string): Record<string, string>;
+  /**
+   * jit run in this process (`main()`, the real SDKs, the same cloud and config directory as a
+   * subprocess would use): for the steps a test only needs done, such as enabling a VM before the
+   * request it is about. A jit process costs ~0.5 s of CPU to start, most of it loading an SDK
+   * (docs/testing.md, "What a test costs"). A request made here starts the real detached scheduler.
+   */
+  jitInProcess(configDir: string, argv: string[]): Promise<CliResult>;
   /** Seeds a new VM with SSH open to the internet; returns what to pass jit as <vm>. */
   newVm(): Promise<string>;
   /** The VM's public address (what `jit ssh` connects to). */
@@ -72,6 +83,39 @@ export interface CloudHarness {
   close(): Promise<void>;
 }
 
+/** The scheduler of a request run in this process: the built one, as bin/jit.js starts it. */
+const DIST_WORKER = path.join(ROOT, 'dist', 'worker-main.js');
+const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
+
+function inProcessJit(env: (configDir: string) => Record<string, string>, loadProvider?: ProviderFactory) {
+  return (configDir: string, argv: string[]) => {
+    const processEnv = env(configDir);
+    const schedulerEnv = { ...processEnv, NODE_OPTIONS: `--import=${NET_GUARD}` };
+    return runCli(argv, {
+      env: processEnv,
+      app: {
+        ...(loadProvider ? { loadProvider } : {}),
+        scheduler: { ensure: async () => void (await ensureScheduler(configDir, schedulerEnv, DIST_WORKER)) },
+      },
+    });
+  };
+}
+
+/**
+ * Sets variables of this process until the returned function puts them back. @azure/identity reads
+ * its own settings from process.env (AZURE_TOKEN_CREDENTIALS, PATH for `az`), not from jit's env.
+ */
+function setProcessEnv(values: Record<string, string>): () => void {
+  const before = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 const cidr = (prefix: string) => (prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`);
 
 export async function azureHarness(): Promise<CloudHarness> {
@@ -83,9 +127,15 @@ export async function azureHarness(): Promise<CloudHarness> {
       .filter((n): n is string => n !== undefined)
       .map((nsg) => ({ nsg, rules: emu.state.ruleSummary(seeded.subscriptionId, seeded.resourceGroup, nsg) }));
   };
+  const env = (configDir: string) => ({ ...baseEnv(configDir), ...armSubprocessEnv(emu), JIT_CLOUD: 'azure' });
+  const restoreEnv = setProcessEnv(fakeAzEnv());
+  // In this process the emulator's CA is trusted per client: NODE_EXTRA_CA_CERTS is read at start only.
+  const loadProvider: ProviderFactory = (_cloud, context) =>
+    createAzureProvider(context, { pipeline: { tlsOptions: { ca: emu.caCert } } });
   return {
     cloud: 'azure',
-    env: (configDir) => ({ ...baseEnv(configDir), ...armSubprocessEnv(emu), JIT_CLOUD: 'azure' }),
+    env,
+    jitInProcess: inProcessJit(env, loadProvider),
     async newVm() {
       const name = `vm${vms.size + 1}`;
       // A resource group each: the subnet NSG is per VNet, and tests must not see each other's rules.
@@ -141,7 +191,10 @@ export async function azureHarness(): Promise<CloudHarness> {
       );
       return found.length > 0 ? JSON.stringify(found) : undefined;
     },
-    close: () => emu.close(),
+    close: async () => {
+      restoreEnv();
+      await emu.close();
+    },
   };
 }
 
@@ -160,6 +213,7 @@ export async function awsHarness(): Promise<CloudHarness> {
   // Retries: moto answers 500 when the machine is overloaded, and a read-out that fails on that would
   // fail a test for a reason that has nothing to do with jit.
   const { ec2 } = buildAwsClients({ region: 'eu-west-1', env: awsEnv, maxAttempts: 3 });
+  const awsJitEnv = (configDir: string) => ({ ...baseEnv(configDir), ...awsEnv, JIT_CLOUD: 'aws' });
   const vms = new Map<string, { instanceId: string; vpcId: string }>();
   let made = 0;
   const instance = async (vm: string) => {
@@ -188,7 +242,8 @@ export async function awsHarness(): Promise<CloudHarness> {
     ).SecurityGroups ?? [];
   return {
     cloud: 'aws',
-    env: (configDir) => ({ ...baseEnv(configDir), ...awsEnv, JIT_CLOUD: 'aws' }),
+    env: awsJitEnv,
+    jitInProcess: inProcessJit(awsJitEnv),
     async newVm() {
       // Numbered before the first await: VMs made at once must not share a name.
       const name = `awsvm${++made}`;

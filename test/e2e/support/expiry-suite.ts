@@ -30,7 +30,8 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
     const sources = async (vm: string) => [...new Set((await cloud.jitAllowRules(vm)).map((r) => r.source))].sort();
     const enabled = async (dir: string) => {
       const vm = await cloud.newVm();
-      const result = await jit(dir, ['enable', vm, '--port', '22', '--allow-source', '198.51.100.0/24', '--json']);
+      // Set-up, in this process: the tests are about what follows (CloudHarness.jitInProcess).
+      const result = await cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', '198.51.100.0/24', '--json']);
       expect(result.code, result.stderr).toBe(0);
       return vm;
     };

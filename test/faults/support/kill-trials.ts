@@ -11,7 +11,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runBin, tempConfigDir } from '../../support/cli.js';
+import { ROOT, tempConfigDir } from '../../support/cli.js';
 import type { CloudHarness } from '../../e2e/support/cloud-harness.js';
 import { endSchedulers, sleep, spawnJit, waitFor } from '../../e2e/support/processes.js';
 
@@ -140,7 +140,8 @@ export function describeKillTrials(makeHarness: () => Promise<CloudHarness>): vo
       dirs.push(made);
       const { dir } = made;
       const vm = await cloud.newVm();
-      const enabled = await runBin(['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json'], { env: cloud.env(dir) });
+      // Set-up, in this process: the trial is about the request (CloudHarness.jitInProcess).
+      const enabled = await cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json']);
       expect(enabled.code, enabled.stderr).toBe(0);
 
       const request = spawnJit(

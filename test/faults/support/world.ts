@@ -1,7 +1,7 @@
 /**
  * What every fault test needs on each cloud: the emulator's harness, private config directories
  * (each one's schedulers ended when its test ends, so concurrent tests never end each other's),
- * jit run through bin/jit.js, and VMs with jit enabled.
+ * jit run through bin/jit.js, and VMs with jit enabled (in this process: set-up, not under test).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -72,9 +72,8 @@ export function describeOnEachCloud(
           jit: (dir, args) => runBin(args, { env: cloud.env(dir) }),
           async enabled(dir) {
             const vm = await cloud.newVm();
-            const result = await runBin(['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json'], {
-              env: cloud.env(dir),
-            });
+            // Set-up, in this process: the tests are about what follows (CloudHarness.jitInProcess).
+            const result = await cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json']);
             expect(result.code, result.stderr).toBe(0);
             return vm;
           },
