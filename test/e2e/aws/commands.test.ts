@@ -1,7 +1,9 @@
 /**
- * Every command on AWS through the built bin/jit.js against moto, asserting moto's security-group
- * state after each step. A call-log proxy in front of moto proves that dry runs and refused
- * requests write nothing.
+ * Every command on AWS, run in this process with the real SDK (test/support/in-process-jit.ts),
+ * against moto, asserting moto's security-group state after each step. A call-log proxy in front of
+ * moto proves that dry runs and refused requests write nothing. A request starts the built scheduler
+ * (run `npm run build` first). The built bin/jit.js runs the same commands in the expiry and fault
+ * suites.
  */
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +19,9 @@ import {
   snapshot,
 } from '../../integration/aws/support.js';
 import { type CallLogProxy, startCallLogProxy } from '../../support/call-log-proxy.js';
-import { baseEnv, runBin, tempConfigDir } from '../../support/cli.js';
+import { baseEnv, tempConfigDir } from '../../support/cli.js';
+import { inProcessJit } from '../../support/in-process-jit.js';
+import { endSchedulers } from '../support/processes.js';
 
 const AWS = {
   AWS_ACCESS_KEY_ID: 'testing',
@@ -35,9 +39,8 @@ let db: string;
 let before: unknown;
 
 async function jit(args: string[], extraEnv: Record<string, string> = {}) {
-  const result = await runBin([...args, '--json'], {
-    env: { ...baseEnv(config.dir), ...AWS, AWS_ENDPOINT_URL: proxy.url, ...extraEnv },
-  });
+  const env = { ...baseEnv(config.dir), ...AWS, AWS_ENDPOINT_URL: proxy.url, ...extraEnv };
+  const result = await inProcessJit(config.dir, env)([...args, '--json']);
   return { ...result, json: result.stdout ? JSON.parse(result.stdout) : undefined };
 }
 
@@ -70,6 +73,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.close();
+  // The scheduler a request started (disable closed its grants, so it is normally gone already).
+  if (config) await endSchedulers([config.dir]);
   await moto?.stop();
   config?.cleanup();
 });

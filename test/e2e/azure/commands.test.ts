@@ -1,7 +1,9 @@
 /**
- * Every Azure command through the built bin/jit.js (run `npm run build` first) against the ARM
- * emulator, with --json, asserting exit codes and the emulator's NSG state after each step. The
- * steps run in order and build on each other, as an operator's session would.
+ * Every Azure command, run in this process with the real SDKs (test/support/in-process-jit.ts),
+ * against the ARM emulator, with --json, asserting exit codes and the emulator's NSG state after
+ * each step. The steps run in order and build on each other, as an operator's session would. A
+ * request starts the built scheduler (run `npm run build` first). The built bin/jit.js runs the
+ * same commands in the expiry, firewall, concurrency and fault suites.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArmEmulator, type SeededVm, seedLinuxVm, startArmEmulator } from '../../emulators/arm/server.js';
@@ -31,7 +33,7 @@ beforeAll(async () => {
   initial = { nic: rules(NIC_NSG), subnet: rules(SUBNET_NSG) };
   // Two IP services that agree on the caller's address (docs/ip-detection.md); http is accepted on loopback.
   ipUrls = [await local.echo('81.2.69.77\n'), await local.echo('81.2.69.77\n')].join(',');
-  cli = cliFor(emu);
+  cli = cliFor(emu, {}, { inProcess: true });
 });
 
 afterAll(async () => {
@@ -162,7 +164,7 @@ describe('jit on Azure, end to end', () => {
     });
     emu.state.putRule(vm01.subscriptionId, vm01.resourceGroup, NIC_NSG, expired(250));
     emu.state.putRule(vm01.subscriptionId, vm01.resourceGroup, SUBNET_NSG, expired(900));
-    const other = cliFor(emu); // another machine: its own config directory and ledger
+    const other = cliFor(emu, {}, { inProcess: true }); // another machine: its own config directory and ledger
     try {
       const dry = await other.jit(['sweep', ...AZ, '--dry-run']);
       expect(dry.json).toMatchObject({ applied: false, removed: [{ grantId: 'zzzz0000', target: { name: 'vm01' } }] });

@@ -1,7 +1,7 @@
 /**
  * A user DNAT rule on an Azure Firewall (classic rules and Firewall Policy) that exposes port 22 of a VM
  * to `*`: `scan` reports it, `status` names it, and `enable` refuses for that VM, naming it, and writes
- * nothing. Through the built bin/jit.js against the ARM emulator (`npm run build` first).
+ * nothing. jit runs in this process (test/support/in-process-jit.ts) against the ARM emulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArmEmulator, startArmEmulator } from '../../emulators/arm/server.js';
@@ -18,7 +18,7 @@ describe.each(['classic', 'policy'] as const)('a user DNAT rule exposing a VM (%
   beforeAll(async () => {
     emu = await startArmEmulator({ lroPolls: { network: 0 } });
     world = seedFirewalledWorld(emu, mode);
-    cli = cliFor(emu);
+    cli = cliFor(emu, {}, { inProcess: true });
   });
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * Management locks through the built bin/jit.js (run `npm run build` first) against the ARM emulator:
+ * Management locks, jit run in this process (test/support/in-process-jit.ts) against the ARM emulator:
  * under a CanNotDelete lock on the resource group `request` and `enable` exit 1 naming the lock and
  * leave every NSG as it was; without the lock the same request succeeds; an identity that may not
  * read locks gets exit 4 naming the permission.
@@ -21,7 +21,7 @@ const allowRules = () => NSGS.flatMap((nsg) => rules(nsg).filter((r) => r.name.s
 
 beforeAll(async () => {
   emu = await startArmEmulator();
-  cli = cliFor(emu);
+  cli = cliFor(emu, {}, { inProcess: true });
 });
 
 beforeEach(() => {

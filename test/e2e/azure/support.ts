@@ -1,12 +1,16 @@
 /**
- * Running the built bin/jit.js against the ARM emulator: the fake `az` first on PATH,
+ * Running jit against the ARM emulator: the fake `az` first on PATH,
  * AZURE_TOKEN_CREDENTIALS=AzureCliCredential, NODE_EXTRA_CA_CERTS and JIT_AZURE_ENDPOINT
- * (armSubprocessEnv), a private JIT_CONFIG_DIR, and the loopback-only network guard (runBin).
+ * (armSubprocessEnv), a private JIT_CONFIG_DIR, and the loopback-only network guard (runBin). As
+ * the built bin/jit.js by default; `inProcess` runs main() in the test's process instead
+ * (test/support/in-process-jit.ts), for tests of what a command does rather than of the bundle or
+ * the process.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ArmEmulator, armSubprocessEnv, type RequestLogEntry } from '../../emulators/arm/server.js';
+import { type ArmEmulator, armSubprocessEnv, fakeAzEnv, type RequestLogEntry } from '../../emulators/arm/server.js';
 import { baseEnv, runBin, tempConfigDir } from '../../support/cli.js';
+import { azureProviderTrusting, inProcessJit, setProcessEnv } from '../../support/in-process-jit.js';
 
 interface JitResult {
   code: number;
@@ -23,14 +27,23 @@ export interface Cli {
   cleanup(): void;
 }
 
-export function cliFor(emu: ArmEmulator, extraEnv: Record<string, string> = {}): Cli {
+export function cliFor(
+  emu: ArmEmulator,
+  extraEnv: Record<string, string> = {},
+  options: { inProcess?: boolean } = {},
+): Cli {
   const { dir, cleanup } = tempConfigDir();
   const env = { ...baseEnv(dir), ...armSubprocessEnv(emu), ...extraEnv };
+  // In this process, the fake `az` is found and chosen through process.env (what identity reads).
+  const restoreEnv = options.inProcess ? setProcessEnv(fakeAzEnv()) : () => {};
+  const loadProvider = azureProviderTrusting(emu.caCert);
+  const run = (argv: string[], runEnv: Record<string, string>) =>
+    options.inProcess ? inProcessJit(dir, runEnv, loadProvider)(argv) : runBin(argv, { env: runEnv });
   return {
     dir,
     env,
     async jit(args, more = {}) {
-      const result = await runBin([...args, '--json'], { env: { ...env, ...more } });
+      const result = await run([...args, '--json'], { ...env, ...more });
       let json: JitResult['json'];
       try {
         json = JSON.parse(result.stdout) as JitResult['json'];
@@ -46,6 +59,7 @@ export function cliFor(emu: ArmEmulator, extraEnv: Record<string, string> = {}):
       } catch {
         // No scheduler was started, or it has already exited.
       }
+      restoreEnv();
       cleanup();
     },
   };

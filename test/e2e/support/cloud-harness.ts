@@ -4,7 +4,6 @@
  * read-outs of the cloud state (jit's allow rules, and everything a user configured), and forged
  * rules that carry jit's metadata without jit having written them (the fault suite's hostile input).
  */
-import path from 'node:path';
 import {
   AuthorizeSecurityGroupIngressCommand,
   DescribeInstancesCommand,
@@ -14,14 +13,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import { grantDescription as awsGrantDescription, grantTags } from '../../../src/clouds/aws/grant-metadata.js';
 import { buildAwsClients } from '../../../src/clouds/aws/index.js';
-import { createProvider as createAzureProvider } from '../../../src/clouds/azure/index.js';
 import { allowRuleName, grantDescription as azureGrantDescription } from '../../../src/clouds/azure/rules.js';
-import { ensureScheduler } from '../../../src/scheduler/spawn.js';
-import type { ProviderFactory } from '../../../src/scheduler/providers.js';
 import { armSubprocessEnv, fakeAzEnv, seedLinuxVm, startArmEmulator } from '../../emulators/arm/server.js';
 import { startMoto } from '../../emulators/moto/moto.js';
 import { createGroup, createVpc, runInstance } from '../../integration/aws/support.js';
-import { baseEnv, type CliResult, ROOT, runCli } from '../../support/cli.js';
+import { baseEnv, type CliResult } from '../../support/cli.js';
+import { azureProviderTrusting, inProcessJit, setProcessEnv } from '../../support/in-process-jit.js';
 
 interface JitRuleView {
   /** Where the rule lives (NSG or security group). */
@@ -59,10 +56,8 @@ export interface CloudHarness {
   /** The environment for a jit subprocess using `configDir`. */
   env(configDir: string): Record<string, string>;
   /**
-   * jit run in this process (`main()`, the real SDKs, the same cloud and config directory as a
-   * subprocess would use): for the steps a test only needs done, such as enabling a VM before the
-   * request it is about. A jit process costs ~0.5 s of CPU to start, most of it loading an SDK
-   * (docs/testing.md, "What a test costs"). A request made here starts the real detached scheduler.
+   * jit run in this process (test/support/in-process-jit.ts): for the steps a test only needs done,
+   * such as enabling a VM before the request it is about.
    */
   jitInProcess(configDir: string, argv: string[]): Promise<CliResult>;
   /** Seeds a new VM with SSH open to the internet; returns what to pass jit as <vm>. */
@@ -83,39 +78,6 @@ export interface CloudHarness {
   close(): Promise<void>;
 }
 
-/** The scheduler of a request run in this process: the built one, as bin/jit.js starts it. */
-const DIST_WORKER = path.join(ROOT, 'dist', 'worker-main.js');
-const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
-
-function inProcessJit(env: (configDir: string) => Record<string, string>, loadProvider?: ProviderFactory) {
-  return (configDir: string, argv: string[]) => {
-    const processEnv = env(configDir);
-    const schedulerEnv = { ...processEnv, NODE_OPTIONS: `--import=${NET_GUARD}` };
-    return runCli(argv, {
-      env: processEnv,
-      app: {
-        ...(loadProvider ? { loadProvider } : {}),
-        scheduler: { ensure: async () => void (await ensureScheduler(configDir, schedulerEnv, DIST_WORKER)) },
-      },
-    });
-  };
-}
-
-/**
- * Sets variables of this process until the returned function puts them back. @azure/identity reads
- * its own settings from process.env (AZURE_TOKEN_CREDENTIALS, PATH for `az`), not from jit's env.
- */
-function setProcessEnv(values: Record<string, string>): () => void {
-  const before = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  Object.assign(process.env, values);
-  return () => {
-    for (const [name, value] of Object.entries(before)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
-
 const cidr = (prefix: string) => (prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`);
 
 export async function azureHarness(): Promise<CloudHarness> {
@@ -129,13 +91,11 @@ export async function azureHarness(): Promise<CloudHarness> {
   };
   const env = (configDir: string) => ({ ...baseEnv(configDir), ...armSubprocessEnv(emu), JIT_CLOUD: 'azure' });
   const restoreEnv = setProcessEnv(fakeAzEnv());
-  // In this process the emulator's CA is trusted per client: NODE_EXTRA_CA_CERTS is read at start only.
-  const loadProvider: ProviderFactory = (_cloud, context) =>
-    createAzureProvider(context, { pipeline: { tlsOptions: { ca: emu.caCert } } });
+  const loadProvider = azureProviderTrusting(emu.caCert);
   return {
     cloud: 'azure',
     env,
-    jitInProcess: inProcessJit(env, loadProvider),
+    jitInProcess: (configDir, argv) => inProcessJit(configDir, env(configDir), loadProvider)(argv),
     async newVm() {
       const name = `vm${vms.size + 1}`;
       // A resource group each: the subnet NSG is per VNet, and tests must not see each other's rules.
@@ -243,7 +203,7 @@ export async function awsHarness(): Promise<CloudHarness> {
   return {
     cloud: 'aws',
     env: awsJitEnv,
-    jitInProcess: inProcessJit(awsJitEnv),
+    jitInProcess: (configDir, argv) => inProcessJit(configDir, awsJitEnv(configDir))(argv),
     async newVm() {
       // Numbered before the first await: VMs made at once must not share a name.
       const name = `awsvm${++made}`;

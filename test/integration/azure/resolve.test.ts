@@ -26,8 +26,9 @@ describe('resolveTarget', () => {
 
   it('reads each resource once, the independent ones together', async () => {
     seedVm01(h.emu);
-    // Every answer takes 100 ms: reads sent one after another could not overlap.
-    h.emu.options.latencyMs = 100;
+    // Every answer takes 300 ms: reads sent one after another could not overlap. (At 100 ms, a loaded
+    // machine once set two parallel reads' arrivals, TLS handshakes in between, further apart.)
+    h.emu.options.latencyMs = 300;
     try {
       const provider = await h.provider();
       await provider.resolveTarget('vm01');
