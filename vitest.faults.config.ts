@@ -11,6 +11,9 @@ export default defineConfig({
     include: ['test/faults/**/*.test.ts'],
     // Two files at once, not the suite's three: its tolerances measure the scheduler, not the load.
     maxWorkers: 2,
+    // ledger-rewrite's six tests (three faults on two clouds) wait out their grants side by side; at
+    // vitest's default of five, the sixth waited for the first to end.
+    maxConcurrency: 6,
     exclude: [...configDefaults.exclude],
     ...reporting('-faults'),
   },

@@ -45,8 +45,10 @@ const CLOUDS = [
 export type CloudName = (typeof CLOUDS)[number][0];
 
 /**
- * One describe block per cloud, each with its emulator up for the block's tests. `only` keeps one
- * cloud: a long file split in two, one per cloud, runs its halves on both workers at once.
+ * One describe block per cloud, each with its emulator up for the block's tests. The two blocks
+ * run at the same time, every test in them concurrent (their tests mostly wait for grants to
+ * expire). `only` keeps one cloud, in a plain describe block: a long file split in two, one per
+ * cloud, runs its halves on both workers at once.
  */
 export function describeOnEachCloud(
   title: string,
@@ -55,7 +57,7 @@ export function describeOnEachCloud(
 ): void {
   for (const [cloudName, name, makeHarness] of CLOUDS) {
     if (only !== undefined && cloudName !== only) continue;
-    describe(`${title} on ${name}`, () => {
+    (only === undefined ? describe.concurrent : describe)(`${title} on ${name}`, () => {
       let world: FaultWorld | undefined;
       beforeAll(async () => {
         const cloud = await makeHarness();
