@@ -1,14 +1,13 @@
 // The installed-package check (test/package/): packs the built tree, installs the tarball into an
 // empty project with an empty npm cache, and runs jit from there. Installing takes longer than the
-// suite's hook timeout allows on a loaded machine, and `.ci/run` runs this check at low priority
-// beside the tests: its limits catch a hang only.
+// suite's hook timeout allows on a loaded machine.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/package/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
-    testTimeout: 180_000,
+    testTimeout: 60_000,
     hookTimeout: 180_000,
   },
 });

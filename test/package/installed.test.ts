@@ -26,10 +26,7 @@ let imports: string;
 beforeAll(() => {
   work = tempRoot('jit-package-');
   imports = path.join(work, 'imports.txt');
-  // JIT_PACKAGE_TARBALL: a tarball `npm pack` made of this tree earlier (.ci/run packs right after
-  // its build, so this check can run beside the tests while `npm test` builds dist/ again).
-  const tarball = process.env.JIT_PACKAGE_TARBALL ?? pack(ROOT, work).tarball;
-  installed = installTarball(tarball, work, pkg.name);
+  installed = installTarball(pack(ROOT, work).tarball, work, pkg.name);
 }, 180_000);
 
 afterAll(async () => {
@@ -139,7 +136,7 @@ describe('one AWS flow through the installed jit (moto): enable → request → 
     expect(await ingress(jitGroup)).toEqual(['tcp 22 81.2.69.77/32']);
     // The request started the installed package's scheduler.
     const worker = `file://${path.join(installed.packageDir, 'dist', 'worker-main.js')}`;
-    await waitFor(() => readFileSync(imports, 'utf8').includes(worker), 45_000);
+    await waitFor(() => readFileSync(imports, 'utf8').includes(worker), 15_000);
 
     const { grant } = JSON.parse(requested.stdout) as { grant: { grantId: string } };
     const revoked = await jit(['revoke', grant.grantId, '--json'], env);
