@@ -1,7 +1,10 @@
 /**
- * The operator's session both firewall kinds share, through the built bin/jit.js against the ARM
- * emulator (`npm run build` first): enable, a grant through the firewall that expires with no jit
- * command run, concurrent grants, revoke and disable. Each step builds on the one before; a file adds
+ * The operator's session both firewall kinds share, against the ARM emulator: enable, a grant
+ * through the firewall that expires with no jit command run, concurrent grants, revoke and disable.
+ * The concurrent requests are bin/jit.js processes (`npm run build` first): the bundle's firewall
+ * models, and ARM's refusals of concurrent writers, which each process retries; the other steps run
+ * jit in the test's process (test/support/in-process-jit.ts), and the built scheduler removes the
+ * expired grant. Each step builds on the one before; a file adds
  * the steps of its own firewall kind after the expiry (`afterExpiry`) and after the concurrent grants
  * (`afterConcurrent`).
  */
@@ -47,7 +50,7 @@ export function describeFirewallSession(mode: 'classic' | 'policy', title: strin
     const emu = await startArmEmulator({ lroPolls: { network: 0 } });
     const world = seedFirewalledWorld(emu, mode);
     const before = { firewall: firewallState(emu, world), user: userCollections(emu, world) };
-    s = { emu, world, cli: cliFor(emu), before };
+    s = { emu, world, cli: cliFor(emu, {}, { inProcess: true }), before };
   });
 
   afterAll(async () => {
@@ -97,7 +100,7 @@ export function describeFirewallSession(mode: 'classic' | 'policy', title: strin
 
     it(`${options.concurrent} concurrent requests on one firewall each end with their own DNAT rule; none is lost`, async () => {
       const { emu, cli, world, before } = s;
-      const results = await Promise.all(sources.map((source) => cli.jit(['request', 'fwvm01', ...AZ, '--source', source, '-d', '10m'])));
+      const results = await Promise.all(sources.map((source) => cli.bin(['request', 'fwvm01', ...AZ, '--source', source, '-d', '10m'])));
       for (const result of results) expect(result.code, result.stderr).toBe(0);
       const rules = jitDnatRules(emu, world);
       expect(rules.map((rule) => rule.sources[0]).sort()).toEqual(sources.map((source) => `${source}/32`).sort());

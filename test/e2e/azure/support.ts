@@ -23,6 +23,8 @@ export interface Cli {
   dir: string;
   env: Record<string, string>;
   jit(args: string[], extraEnv?: Record<string, string>): Promise<JitResult>;
+  /** As `jit`, always through the built bin/jit.js (for a cli made with `inProcess`). */
+  bin(args: string[], extraEnv?: Record<string, string>): Promise<JitResult>;
   /** Ends the detached scheduler `jit request` started for this config directory, and removes it. */
   cleanup(): void;
 }
@@ -37,21 +39,25 @@ export function cliFor(
   // In this process, the fake `az` is found and chosen through process.env (what identity reads).
   const restoreEnv = options.inProcess ? setProcessEnv(fakeAzEnv()) : () => {};
   const loadProvider = azureProviderTrusting(emu.caCert);
-  const run = (argv: string[], runEnv: Record<string, string>) =>
-    options.inProcess ? inProcessJit(dir, runEnv, loadProvider)(argv) : runBin(argv, { env: runEnv });
+  const run = async (args: string[], more: Record<string, string>, inProcess: boolean): Promise<JitResult> => {
+    const argv = [...args, '--json'];
+    const runEnv = { ...env, ...more };
+    const result = inProcess
+      ? await inProcessJit(dir, runEnv, loadProvider)(argv)
+      : await runBin(argv, { env: runEnv });
+    let json: JitResult['json'];
+    try {
+      json = JSON.parse(result.stdout) as JitResult['json'];
+    } catch {
+      throw new Error(`jit ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+    }
+    return { code: result.code, json, stderr: result.stderr };
+  };
   return {
     dir,
     env,
-    async jit(args, more = {}) {
-      const result = await run([...args, '--json'], { ...env, ...more });
-      let json: JitResult['json'];
-      try {
-        json = JSON.parse(result.stdout) as JitResult['json'];
-      } catch {
-        throw new Error(`jit ${args.join(' ')} printed no JSON (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
-      }
-      return { code: result.code, json, stderr: result.stderr };
-    },
+    jit: (args, more = {}) => run(args, more, options.inProcess ?? false),
+    bin: (args, more = {}) => run(args, more, false),
     cleanup() {
       try {
         const pid = Number(readFileSync(path.join(dir, 'scheduler.pid'), 'utf8').split('\n')[0]);
