@@ -7,6 +7,8 @@ export default defineConfig({
   test: {
     include: ['test/package/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
+    // The run's moto server, or the one JIT_TEST_MOTO_ENDPOINT names (.ci/run's).
+    globalSetup: ['test/emulators/moto/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 180_000,
   },
