@@ -47,9 +47,7 @@ const DEFAULT_ACCOUNT_ID = '123456789012';
 const ACCOUNT_HEADER = 'x-moto-account-id';
 
 const READY = /Running on (http:\/\/127\.0\.0\.1:\d+)/;
-// A limit that catches a broken install, not a slow start: started at low priority beside a busy
-// suite (.ci/run's package check), Python has taken over 20 s to import moto.
-const START_TIMEOUT_MS = 60_000;
+const START_TIMEOUT_MS = 20_000;
 /** Lines of moto's output kept for the error message when it does not start. */
 const KEPT_LINES = 40;
 
