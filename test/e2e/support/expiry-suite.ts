@@ -1,7 +1,10 @@
 /**
- * docs/expiry.md, end to end through bin/jit.js on each cloud's emulator: the detached scheduler
- * removes rules at expiry with no jit command in between, the next command repairs a killed
- * scheduler, sweep works from another machine, and -- CMD revokes when the command ends.
+ * docs/expiry.md, end to end on each cloud's emulator: the detached scheduler removes rules at
+ * expiry with no jit command in between, the next command repairs a killed scheduler, sweep works
+ * from another machine, and -- CMD revokes when the command ends. What a process shows (the first
+ * expiry, ten processes on one ledger, exit codes, Ctrl-C, ssh) runs through bin/jit.js; the set-up
+ * and the commands whose output is checked (the repairing status, sweep) run in this process, and
+ * every scheduler is the built one (CloudHarness.jitInProcess).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { BIN, runBin, tempConfigDir } from '../../support/cli.js';
 import type { CloudHarness } from './cloud-harness.js';
-import { alive, endSchedulers, NET_GUARD, schedulerPid, waitFor, workersFor } from './processes.js';
+import { alive, endSchedulers, NET_GUARD, schedulerPid, schedulerRunning, waitFor, workersFor } from './processes.js';
 
 // Tests that wait out real grant durations (seconds each) and then the scheduler's exit: under CI's
 // load they take 10-25 s, so they carry a limit meant to catch a hang, not to time them.
@@ -68,13 +71,14 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       const dir = newDir(test);
       const vm = await enabled(dir);
       // Long enough that the scheduler is killed before the grant is due, however slow the machine.
-      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.8', '--json']);
+      // In this process: the scheduler it starts is the built one, as bin/jit.js's would be.
+      const result = await cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.8', '--json']);
       const { grantId: id, expiresAt } = JSON.parse(result.stdout).grant;
       await waitFor(async () => alive(schedulerPid(dir)), 3000, 50);
       process.kill(schedulerPid(dir)!, 'SIGKILL');
       await waitFor(async () => Date.now() > Date.parse(expiresAt) + 1000, 60_000);
       expect(await sources(vm)).toEqual(['198.51.100.8/32']); // the killed scheduler did not remove it
-      const status = await jit(dir, ['status', vm, '--json']);
+      const status = await cloud.jitInProcess(dir, ['status', vm, '--json']);
       expect(status.code, status.stderr).toBe(0);
       // The reaper closes it within its budget, or, on a slow machine, restarts the scheduler to finish.
       expect(status.stderr).toMatch(new RegExp(`(revoked|still revoking) overdue grant ${id} on ${vm}`));
@@ -148,20 +152,24 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       const dir = newDir(test);
       const vm = await enabled(dir);
       const userRules = await cloud.userRules(vm);
-      await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
-      const short = await jit(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.9', '--json']);
+      // In this process, as the sweeps: what is tested is what sweep finds, not the bundle.
+      await cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
+      const short = await cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.9', '--json']);
       const shortExpiry = Date.parse(JSON.parse(short.stdout).grant.expiresAt);
-      await waitFor(async () => alive(schedulerPid(dir)), 10_000, 50);
+      // Two requests in quick succession can each start a scheduler before either holds the lock;
+      // the one that loses exits. Kill the winner only once it is the only one, or the other would
+      // take over and remove the rule this test needs overdue.
+      await waitFor(async () => schedulerRunning(dir), 10_000, 50);
       process.kill(schedulerPid(dir)!, 'SIGKILL');
       await waitFor(async () => Date.now() > shortExpiry + 500, 60_000);
       const elsewhere = newDir(test);
       // Sweep covers the whole subscription / region; this test looks at its own VM's grants.
       type Listed = { source: string; target: { name: string } };
       const onVm = (grants: Listed[]) => grants.filter((g) => g.target.name === vm).map((g) => g.source);
-      const dry = await jit(elsewhere, ['sweep', '--dry-run', '--json']);
+      const dry = await cloud.jitInProcess(elsewhere, ['sweep', '--dry-run', '--json']);
       expect(onVm(JSON.parse(dry.stdout).removed)).toEqual(['198.51.100.9/32']);
       expect(await sources(vm)).toEqual(['198.51.100.10/32', '198.51.100.9/32']);
-      const swept = await jit(elsewhere, ['sweep', '--json']);
+      const swept = await cloud.jitInProcess(elsewhere, ['sweep', '--json']);
       expect(swept.code, swept.stderr).toBe(0);
       const body = JSON.parse(swept.stdout);
       expect(onVm(body.removed)).toEqual(['198.51.100.9/32']);
