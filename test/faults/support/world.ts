@@ -1,14 +1,18 @@
 /**
  * What every fault test needs on each cloud: the emulator's harness, private config directories
  * (each one's schedulers ended when its test ends, so concurrent tests never end each other's),
- * jit run through bin/jit.js, and VMs with jit enabled (in this process: set-up, not under test).
+ * jit's commands, and VMs with jit enabled. The commands run in this process
+ * (CloudHarness.jitInProcess): what these tests check is what a command and the scheduler do with
+ * a fault, and the scheduler a request starts is the built one, detached, as bin/jit.js starts it.
+ * Where the jit process itself is under test (killed at random points, its replies lost), the test
+ * starts bin/jit.js itself (support/kill-trials.ts, lost-reply.test.ts).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, type TestContext } from 'vitest';
 import { awsHarness, azureHarness, type CloudHarness } from '../../e2e/support/cloud-harness.js';
 import { endSchedulers } from '../../e2e/support/processes.js';
-import { type CliResult, runBin, tempConfigDir } from '../../support/cli.js';
+import { type CliResult, tempConfigDir } from '../../support/cli.js';
 
 /** Requests in these tests come from here; enable allows it (TEST-NET-2, never routed). */
 const POLICY_SOURCES = '198.51.100.0/24';
@@ -71,7 +75,7 @@ export function describeOnEachCloud(
             });
             return dir;
           },
-          jit: (dir, args) => runBin(args, { env: cloud.env(dir) }),
+          jit: (dir, args) => cloud.jitInProcess(dir, args),
           async enabled(dir) {
             const vm = await cloud.newVm();
             // Set-up, in this process: the tests are about what follows (CloudHarness.jitInProcess).
