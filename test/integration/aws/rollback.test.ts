@@ -1,5 +1,6 @@
 // docs/safety.md, "Rollback": a failure half-way rolls back what was written. The real seam is wrapped so that its
-// N-th write fails, for every N a successful run makes; moto's state must then be as before.
+// N-th write fails, for every N a successful run makes; moto's state must then be as before. The steps of a lane
+// share one account (forEachStep): each must leave it as before, which is what it asserts.
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import type { Ec2Api } from '../../../src/clouds/aws/ec2-api.js';
@@ -49,10 +50,12 @@ describe.each([
     await provider.enable(await provider.resolveTarget('vm01'), policy, options);
     expect(counting.writes.length).toBeGreaterThan(5);
 
-    await forEachStep(counting.writes.length, STEPS_IN_FLIGHT, async (failAt) => {
+    const setUp = async () => {
       const world = newWorld(endpoint());
       const seeded = await seed(world, options);
-      const before = await snapshot(world.ec2, seeded.instances);
+      return { world, seeded, before: await snapshot(world.ec2, seeded.instances) };
+    };
+    await forEachStep(counting.writes.length, STEPS_IN_FLIGHT, setUp, async (failAt, { world, seeded, before }) => {
       const { seam, writes } = failingSeam(world.api, failAt);
       const failing = createAwsProvider(world.context(seam));
       const target = await failing.resolveTarget('vm01');
@@ -75,13 +78,16 @@ describe('disable rolls back', () => {
     await createAwsProvider(probe.context(counting.seam)).disable(await plain.resolveTarget('vm01'), { dryRun: false });
     expect(counting.writes.at(-1)).toBe('deleteSecurityGroup');
 
-    await forEachStep(counting.writes.length, STEPS_IN_FLIGHT, async (failAt) => {
-      const { world, seeded, target } = await enabledWorld();
-      const enabled = await snapshot(world.ec2, [seeded.instanceId]);
-      const { seam } = failingSeam(world.api, failAt);
+    const setUp = async () => {
+      const enabledOne = await enabledWorld();
+      return { ...enabledOne, enabled: await snapshot(enabledOne.world.ec2, [enabledOne.seeded.instanceId]) };
+    };
+    await forEachStep(counting.writes.length, STEPS_IN_FLIGHT, setUp, async (failAt, lane) => {
+      const { seam } = failingSeam(lane.world.api, failAt);
+      const failing = createAwsProvider(lane.world.context(seam));
 
-      await expect(createAwsProvider(world.context(seam)).disable(target, { dryRun: false })).rejects.toThrow('injected failure');
-      expect(await snapshot(world.ec2, [seeded.instanceId]), `after failing write ${failAt}`).toEqual(enabled);
+      await expect(failing.disable(lane.target, { dryRun: false })).rejects.toThrow('injected failure');
+      expect(await snapshot(lane.world.ec2, [lane.seeded.instanceId]), `after failing write ${failAt}`).toEqual(lane.enabled);
     });
   }, LOOP_TIMEOUT_MS);
 

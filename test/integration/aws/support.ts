@@ -272,13 +272,22 @@ export function failingSeam(api: Ec2Api, failAt: number, error: () => unknown = 
 }
 
 /**
- * Runs `run(1..count)` with at most `limit` in flight: the fail-at-every-write loops make one fresh
- * moto account per step, so the steps are independent and their round trips can overlap.
+ * Runs `run(1..count)` in `limit` lanes, the steps of a lane one after another. Each lane first
+ * sets up its own world (`setUp`, a moto account seeded once), and its steps run in it in turn: a
+ * fail-at-every-write step asserts that it left the world as it found it, so the next step starts
+ * from that same state. Seeding an account for every step (a VPC, groups, instances) cost more of
+ * moto's time than the steps themselves (docs/testing.md, "What a test costs").
  */
-export async function forEachStep(count: number, limit: number, run: (step: number) => Promise<void>): Promise<void> {
+export async function forEachStep<World>(
+  count: number,
+  limit: number,
+  setUp: () => Promise<World>,
+  run: (step: number, world: World) => Promise<void>,
+): Promise<void> {
   let next = 1;
   const lane = async () => {
-    while (next <= count) await run(next++);
+    const world = await setUp();
+    while (next <= count) await run(next++, world);
   };
   await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
 }
