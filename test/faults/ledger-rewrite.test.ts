@@ -52,7 +52,7 @@ describeOnEachCloud('a ledger rewritten under a running scheduler', (world) => {
           if ((await sources(vm)).length === 0) return true;
           // No scheduler, and the rule still open after that was seen (a scheduler that has just
           // removed the rule and exited is not an orphan).
-          if (workersFor(dir).length === 0 && (await sources(vm)).length > 0) orphaned.push(Date.now());
+          if ((await workersFor(dir)).length === 0 && (await sources(vm)).length > 0) orphaned.push(Date.now());
           return false;
         },
         expiry + TOLERANCE_MS - Date.now(),

@@ -28,7 +28,7 @@ describeOnEachCloud('a killed scheduler then an immediate request', (world) => {
       // Fully started: it holds the lock and has written its pid.
       expect(await waitFor(async () => schedulerRunning(dir), 20_000, 50)).toBeDefined();
       if (kill) {
-        const pids = workersFor(dir);
+        const pids = await workersFor(dir);
         for (const pid of pids) process.kill(pid, 'SIGKILL');
         expect(await waitFor(async () => !pids.some(alive), 5000, 20)).toBeDefined();
       }

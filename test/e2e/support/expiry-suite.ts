@@ -100,7 +100,7 @@ export function describeExpiry(name: string, makeHarness: () => Promise<CloudHar
       expect(ledger.grants.filter((g: { state: string }) => g.state === 'active')).toHaveLength(10);
       expect(await sources(vm)).toHaveLength(10);
       // Schedulers that lost the start race exit at once: one is left.
-      expect(await waitFor(async () => workersFor(dir).length === 1, 10_000, 100)).toBeDefined();
+      expect(await waitFor(async () => (await workersFor(dir)).length === 1, 10_000, 100)).toBeDefined();
       const last = Math.max(...results.map((r) => Date.parse(JSON.parse(r.stdout).grant.expiresAt)));
       expect(await waitFor(async () => (await sources(vm)).length === 0, last - Date.now() + 3000)).toBeDefined();
     }, 2 * WAITS_TIMEOUT_MS);

@@ -3,9 +3,10 @@
  * detached schedulers they leave behind, which every test must end. Shared by the expiry suite and
  * the fault suite (test/faults), so both find and end schedulers the same way.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { BIN, ROOT } from '../../support/cli.js';
 
 export const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
@@ -47,10 +48,12 @@ export function alive(pid: number | undefined): boolean {
 /**
  * Pids of the scheduler processes serving this config directory, by command line: a scheduler that
  * has not written (or never writes) its pid file is found too, and a recycled pid is not mistaken
- * for one.
+ * for one. `ps` runs without blocking: the fault suite polls this several times a second per test,
+ * and the emulators answering the schedulers live in the same process (a blocking `ps` of ~30 ms
+ * at each poll left the ARM emulator too little time to answer within the 5 s tolerance).
  */
-export function workersFor(dir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+export async function workersFor(dir: string): Promise<number[]> {
+  const { stdout: out } = await promisify(execFile)('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
     .filter((line) => line.includes('worker-main.js') && line.includes(dir))
@@ -58,13 +61,14 @@ export function workersFor(dir: string): number[] {
 }
 
 /** One scheduler serves this directory and is fully started: it holds the lock and wrote its pid. */
-export function schedulerRunning(dir: string): boolean {
-  return workersFor(dir).length === 1 && alive(schedulerPid(dir));
+export async function schedulerRunning(dir: string): Promise<boolean> {
+  return (await workersFor(dir)).length === 1 && alive(schedulerPid(dir));
 }
 
 /** Ends every scheduler serving these config directories (SIGTERM, then SIGKILL) and waits for it. */
 export async function endSchedulers(dirs: readonly string[]): Promise<void> {
-  const pids = dirs.flatMap((dir) => [...new Set([...workersFor(dir), schedulerPid(dir) ?? 0])]).filter(alive);
+  const found = await Promise.all(dirs.map(async (dir) => [...(await workersFor(dir)), schedulerPid(dir) ?? 0]));
+  const pids = [...new Set(found.flat())].filter(alive);
   const signal = (name: NodeJS.Signals) => {
     for (const pid of pids) {
       try {
