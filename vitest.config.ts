@@ -32,9 +32,9 @@ export default defineConfig({
     // one file that needs it (terminal.test.ts), and no other in-process test reaches a prompt.
     isolate: false,
     // vitest keeps the TypeScript it transformed in node_modules/.experimental-vitest-cache, keyed
-    // by each file's content: CI's later runs (the fault suite, the package check, Node 24, Node 22)
-    // and a developer's next run skip the transform. Measured on unit, contract and Azure
-    // integration tests: 55-58 -> 51-52 CPU-s (docs/testing.md, "What a test costs").
+    // by each file's content and the resolved config (which lists the Node version's built-ins): CI's
+    // later runs on Node 20 (the fault suite, the package check) and a developer's next run skip the
+    // transform. Unit, contract and Azure integration tests: 55-58 -> 51-52 CPU-s (docs/testing.md).
     experimental: { fsModuleCache: true },
     // Long, mostly waiting files first (test/support/sequencer.ts).
     sequence: { sequencer: LongFirst },
