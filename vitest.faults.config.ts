@@ -12,8 +12,8 @@ export default defineConfig({
     // Three files at once, as the suite: its files mostly wait for grants to expire (forged-metadata's
     // two halves, first, wait out a 10 s grant side by side with both cores idle). 69-75 s at two,
     // 59-63 s at three, 59-66 s at four; kill trials 0 leaks, worst lag 1.1 s against the 5 s
-    // tolerance. (At three, ledger-rewrite's Azure tests once missed their tolerance: the emulator's
-    // process was blocked by a synchronous `ps` per poll, since made asynchronous; docs/testing.md.)
+    // tolerance. (At three, ledger-rewrite once missed its tolerance, likely because a synchronous
+    // `ps` per poll blocked the emulator's process; it is asynchronous now: docs/testing.md.)
     maxWorkers: 3,
     // ledger-rewrite's six tests (three faults on two clouds) wait out their grants side by side; at
     // vitest's default of five, the sixth waited for the first to end.

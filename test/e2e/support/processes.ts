@@ -49,8 +49,8 @@ export function alive(pid: number | undefined): boolean {
  * Pids of the scheduler processes serving this config directory, by command line: a scheduler that
  * has not written (or never writes) its pid file is found too, and a recycled pid is not mistaken
  * for one. `ps` runs without blocking: the fault suite polls this several times a second per test,
- * and the emulators answering the schedulers live in the same process (a blocking `ps` of ~30 ms
- * at each poll left the ARM emulator too little time to answer within the 5 s tolerance).
+ * and the emulators answering the schedulers live in the same process: a blocking `ps` of ~30 ms
+ * at each poll takes that time from the ARM emulator (docs/testing.md, "Fewer processes").
  */
 export async function workersFor(dir: string): Promise<number[]> {
   const { stdout: out } = await promisify(execFile)('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
