@@ -1,5 +1,5 @@
 /**
- * A second jit process for the ledger tests, run as `node --import tsx ledger-worker.ts <mode> <dir> <id>`.
+ * A second jit process for the ledger tests, bundled by ledger.test.ts and run as `node <bundle> <mode> <dir> <id>`.
  *
  * append: says "ready", waits for a line on stdin (so the test releases every worker at once),
  *         then appends one grant in a transaction.
