@@ -13,6 +13,8 @@ export const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const execFileAsync = promisify(execFile);
+
 /** Polls until `check` holds or `ms` pass; returns the time it first held (or undefined). */
 export async function waitFor(check: () => Promise<boolean>, ms: number, every = 100): Promise<number | undefined> {
   const end = Date.now() + ms;
@@ -53,7 +55,7 @@ export function alive(pid: number | undefined): boolean {
  * at each poll takes that time from the ARM emulator (docs/testing.md, "Fewer processes").
  */
 export async function workersFor(dir: string): Promise<number[]> {
-  const { stdout: out } = await promisify(execFile)('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  const { stdout: out } = await execFileAsync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
   return out
     .split('\n')
     .filter((line) => line.includes('worker-main.js') && line.includes(dir))

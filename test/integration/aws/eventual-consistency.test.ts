@@ -12,7 +12,7 @@ let proxy: Ec2FaultProxy;
 
 beforeAll(async () => {
   proxy = await startEc2FaultProxy({ target: endpoint() });
-  // moto's first instance takes seconds (it loads its AMI catalogue): paid here, under the hook's
+  // moto's first instance can take seconds (its first EC2 call imports moto's EC2 code): paid here, under the hook's
   // longer timeout, not by the first test on a loaded machine.
   await seedInstance(newWorld(endpoint()).ec2);
 });
