@@ -15,8 +15,7 @@ const FIRST = [
   'test/faults/ledger-rewrite.test.ts',
   'test/faults/scheduler-kill.test.ts',
   // The suite.
-  'test/e2e/expiry-azure.test.ts',
-  'test/e2e/expiry-aws.test.ts',
+  'test/e2e/expiry.test.ts',
   'test/e2e/secrets.test.ts',
   'test/e2e/azure/firewall-classic.test.ts',
   'test/e2e/azure/firewall-policy.test.ts',

@@ -18,164 +18,194 @@ import { alive, endSchedulers, NET_GUARD, schedulerPid, schedulerRunning, waitFo
 // load they take 10-25 s, so they carry a limit meant to catch a hang, not to time them.
 const WAITS_TIMEOUT_MS = 60_000;
 
-export function describeExpiry(name: string, makeHarness: () => Promise<CloudHarness>): void {
-  describe(`expiry on ${name}`, () => {
-    let cloud: CloudHarness;
-    const dirs: { dir: string; cleanup: () => void }[] = [];
-    /** A config directory for one test; every scheduler started for it ends with that test. */
-    const newDir = (test: TestContext) => {
-      const made = tempConfigDir();
-      dirs.push(made);
-      test.onTestFinished(() => endSchedulers([made.dir]));
-      return made.dir;
-    };
-    const jit = (dir: string, args: string[]) => runBin(args, { env: cloud.env(dir) });
-    const sources = async (vm: string) => [...new Set((await cloud.jitAllowRules(vm)).map((r) => r.source))].sort();
-    const enabled = async (dir: string) => {
-      const vm = await cloud.newVm();
-      // Set-up, in this process: the tests are about what follows (CloudHarness.jitInProcess).
-      const result = await cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', '198.51.100.0/24', '--json']);
-      expect(result.code, result.stderr).toBe(0);
-      return vm;
-    };
+/** One cloud's harness, made once for the file, and what its tests share. */
+class CloudUnderTest {
+  cloud!: CloudHarness;
+  readonly dirs: { dir: string; cleanup: () => void }[] = [];
 
-    beforeAll(async () => {
-      cloud = await makeHarness();
-    });
-    afterAll(async () => {
-      await cloud?.close();
-      for (const { cleanup } of dirs) cleanup();
-    });
+  constructor(readonly name: string, readonly makeHarness: () => Promise<CloudHarness>) {}
 
-    it('removes a 5 s grant within 3 s of expiry after jit has exited, with no jit command in between', async (test) => {
-      const dir = newDir(test);
-      const vm = await enabled(dir);
-      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '5s', '--source', '198.51.100.7', '--json']);
-      expect(result.code, result.stderr).toBe(0);
-      const expiresAt = Date.parse(JSON.parse(result.stdout).grant.expiresAt);
-      expect(await sources(vm)).toEqual(['198.51.100.7/32']);
-      // The detached worker writes its pid once it holds the lock, a moment after jit returns.
-      expect(await waitFor(async () => alive(schedulerPid(dir)), 10_000, 50)).toBeDefined();
-      const gone = await waitFor(async () => (await sources(vm)).length === 0, expiresAt - Date.now() + 3000);
-      expect(gone, 'rule still present 3 s after expiry').toBeDefined();
-      expect(gone! - expiresAt).toBeLessThanOrEqual(3000);
-      expect(gone!).toBeGreaterThanOrEqual(expiresAt);
-      // Nothing left open: the scheduler exits by itself.
-      expect(await waitFor(async () => !alive(schedulerPid(dir)), 12_000)).toBeDefined();
-    }, WAITS_TIMEOUT_MS);
+  /** A config directory for one test; every scheduler started for it ends with that test. */
+  readonly newDir = (test: TestContext): string => {
+    const made = tempConfigDir();
+    this.dirs.push(made);
+    test.onTestFinished(() => endSchedulers([made.dir]));
+    return made.dir;
+  };
 
-    // The tests below wait out real grant durations, each on its own VM and config directory: they
-    // run side by side. The first one (a timing) runs alone before them, and the sweep, which covers
-    // the whole region / subscription, alone after them.
-    it.concurrent('repairs a scheduler killed with SIGKILL: the next `jit status` revokes the overdue rule and says so', async (test) => {
-      const dir = newDir(test);
-      const vm = await enabled(dir);
-      // Long enough that the scheduler is killed before the grant is due, however slow the machine.
-      // In this process: the scheduler it starts is the built one, as bin/jit.js's would be.
-      const result = await cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.8', '--json']);
-      const { grantId: id, expiresAt } = JSON.parse(result.stdout).grant;
-      await waitFor(async () => alive(schedulerPid(dir)), 3000, 50);
-      process.kill(schedulerPid(dir)!, 'SIGKILL');
-      await waitFor(async () => Date.now() > Date.parse(expiresAt) + 1000, 60_000);
-      expect(await sources(vm)).toEqual(['198.51.100.8/32']); // the killed scheduler did not remove it
-      const status = await cloud.jitInProcess(dir, ['status', vm, '--json']);
-      expect(status.code, status.stderr).toBe(0);
-      // The reaper closes it within its budget, or, on a slow machine, restarts the scheduler to finish.
-      expect(status.stderr).toMatch(new RegExp(`(revoked|still revoking) overdue grant ${id} on ${vm}`));
-      expect(await waitFor(async () => (await sources(vm)).length === 0, 15_000)).toBeDefined();
-    }, WAITS_TIMEOUT_MS);
+  readonly jit = (dir: string, args: string[]) => runBin(args, { env: this.cloud.env(dir) });
 
-    // 20 s grants: beside the other tests, ten requests can take longer than a few seconds, and a
-    // grant must not expire before the ledger and the rules are checked.
-    it.concurrent('10 requests at once: 10 grants in the ledger, one scheduler, all 10 rules removed at expiry', async (test) => {
-      const dir = newDir(test);
-      const vm = await enabled(dir);
-      const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) =>
-          jit(dir, ['request', vm, '-p', '22', '-d', '20s', '--source', `198.51.100.${20 + i}`, '--json']),
-        ),
-      );
-      for (const r of results) expect(r.code, r.stderr).toBe(0);
-      const ledger = JSON.parse(readFileSync(path.join(dir, 'grants.json'), 'utf8'));
-      expect(ledger.grants.filter((g: { state: string }) => g.state === 'active')).toHaveLength(10);
-      expect(await sources(vm)).toHaveLength(10);
-      // Schedulers that lost the start race exit at once: one is left.
-      expect(await waitFor(async () => (await workersFor(dir)).length === 1, 10_000, 100)).toBeDefined();
-      const last = Math.max(...results.map((r) => Date.parse(JSON.parse(r.stdout).grant.expiresAt)));
-      expect(await waitFor(async () => (await sources(vm)).length === 0, last - Date.now() + 3000)).toBeDefined();
-    }, 2 * WAITS_TIMEOUT_MS);
+  readonly sources = async (vm: string): Promise<string[]> =>
+    [...new Set((await this.cloud.jitAllowRules(vm)).map((r) => r.source))].sort();
 
-    it.concurrent('`request -- CMD` returns the command\'s exit code and revokes when it ends', async (test) => {
-      const dir = newDir(test);
-      const vm = await enabled(dir);
-      const result = await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.11', '--', 'sh', '-c', 'exit 7']);
-      expect(result.code, result.stderr).toBe(7);
-      expect(result.stderr).toMatch(/Revoked grant [0-9a-z]{8}\./);
-      expect(await sources(vm)).toEqual([]);
-    }, WAITS_TIMEOUT_MS);
+  /** A new VM with port 22 enabled, set up in this process (CloudHarness.jitInProcess). */
+  readonly enabled = async (dir: string): Promise<string> => {
+    const vm = await this.cloud.newVm();
+    const result = await this.cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', '198.51.100.0/24', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    return vm;
+  };
+}
 
-    it.concurrent('Ctrl-C (SIGINT) during the command revokes too, and exits 130', async (test) => {
-      const dir = newDir(test);
-      const vm = await enabled(dir);
-      const child = spawn(
-        process.execPath,
-        [BIN, 'request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.12', '--', 'sleep', '30'],
-        { env: { ...cloud.env(dir), NODE_OPTIONS: `--import=${NET_GUARD}` }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-      expect(await waitFor(async () => (await sources(vm)).length === 1, 40_000)).toBeDefined();
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(await sources(vm)).toEqual([]);
-    }, WAITS_TIMEOUT_MS);
-
-    it.concurrent('`jit ssh` connects to the public address with the user and extra arguments, then revokes', async (test) => {
-      const dir = newDir(test);
-      const vm = await enabled(dir);
-      const bin = path.join(dir, 'bin');
-      const record = path.join(dir, 'ssh-args.txt');
-      execFileSync('mkdir', ['-p', bin]);
-      // A stand-in for ssh: records its arguments and exits 3, as a failed remote command would.
-      writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\nexit 3\n`);
-      chmodSync(path.join(bin, 'ssh'), 0o755);
-      const env = cloud.env(dir);
-      const result = await runBin(['ssh', vm, '--user', 'azureuser', '--source', '198.51.100.13', '--', '-i', 'key'], {
-        env: { ...env, PATH: `${bin}:${env.PATH}` },
-      });
-      expect(result.code, result.stderr).toBe(3);
-      expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual(['-l', 'azureuser', '-i', 'key', await cloud.publicAddress(vm)]);
-      expect(result.stderr).toMatch(/Revoked grant/);
-      expect(await sources(vm)).toEqual([]);
-    }, WAITS_TIMEOUT_MS);
-
-    it('sweeps expired rules from a machine with no ledger, leaving unexpired grants and user rules alone', async (test) => {
-      const dir = newDir(test);
-      const vm = await enabled(dir);
-      const userRules = await cloud.userRules(vm);
-      // In this process, as the sweeps: what is tested is what sweep finds, not the bundle.
-      await cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
-      const short = await cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.9', '--json']);
-      const shortExpiry = Date.parse(JSON.parse(short.stdout).grant.expiresAt);
-      // Two requests in quick succession can each start a scheduler before either holds the lock;
-      // the one that loses exits. Kill the winner only once it is the only one, or the other would
-      // take over and remove the rule this test needs overdue.
-      await waitFor(async () => schedulerRunning(dir), 10_000, 50);
-      process.kill(schedulerPid(dir)!, 'SIGKILL');
-      await waitFor(async () => Date.now() > shortExpiry + 500, 60_000);
-      const elsewhere = newDir(test);
-      // Sweep covers the whole subscription / region; this test looks at its own VM's grants.
-      type Listed = { source: string; target: { name: string } };
-      const onVm = (grants: Listed[]) => grants.filter((g) => g.target.name === vm).map((g) => g.source);
-      const dry = await cloud.jitInProcess(elsewhere, ['sweep', '--dry-run', '--json']);
-      expect(onVm(JSON.parse(dry.stdout).removed)).toEqual(['198.51.100.9/32']);
-      expect(await sources(vm)).toEqual(['198.51.100.10/32', '198.51.100.9/32']);
-      const swept = await cloud.jitInProcess(elsewhere, ['sweep', '--json']);
-      expect(swept.code, swept.stderr).toBe(0);
-      const body = JSON.parse(swept.stdout);
-      expect(onVm(body.removed)).toEqual(['198.51.100.9/32']);
-      expect(onVm(body.kept)).toEqual(['198.51.100.10/32']);
-      expect(await sources(vm)).toEqual(['198.51.100.10/32']);
-      expect(await cloud.userRules(vm)).toEqual(userRules);
-    }, WAITS_TIMEOUT_MS);
+/**
+ * The expiry tests of every cloud given, in one test file (one test worker): most of their time is
+ * waiting for grants to expire, and a worker that waits for all of them leaves the others to the
+ * CPU-bound files (docs/testing.md, "Fewer processes, a second pass"). Three phases, each a suite
+ * per cloud named `expiry on <cloud>`: the timing test, one cloud after the other with nothing
+ * else of this file beside it; then the tests that wait out real grants, every cloud's side by
+ * side; then the sweeps, one after the other and after everything else, as a sweep covers its
+ * cloud's whole subscription or region and would close the other tests' overdue grants.
+ */
+export function describeExpiry(clouds: { name: string; makeHarness: () => Promise<CloudHarness> }[]): void {
+  const all = clouds.map(({ name, makeHarness }) => new CloudUnderTest(name, makeHarness));
+  beforeAll(async () => {
+    await Promise.all(all.map(async (c) => void (c.cloud = await c.makeHarness())));
   });
+  afterAll(async () => {
+    for (const c of all) {
+      await c.cloud?.close();
+      for (const { cleanup } of c.dirs) cleanup();
+    }
+  });
+  for (const c of all) describe(`expiry on ${c.name}`, () => timing(c));
+  for (const c of all) describe.concurrent(`expiry on ${c.name}`, () => waits(c));
+  for (const c of all) describe(`expiry on ${c.name}`, () => sweep(c));
+}
+
+function timing(c: CloudUnderTest): void {
+  const { newDir, jit, sources, enabled } = c;
+  it('removes a 5 s grant within 3 s of expiry after jit has exited, with no jit command in between', async (test) => {
+    const dir = newDir(test);
+    const vm = await enabled(dir);
+    const result = await jit(dir, ['request', vm, '-p', '22', '-d', '5s', '--source', '198.51.100.7', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    const expiresAt = Date.parse(JSON.parse(result.stdout).grant.expiresAt);
+    expect(await sources(vm)).toEqual(['198.51.100.7/32']);
+    // The detached worker writes its pid once it holds the lock, a moment after jit returns.
+    expect(await waitFor(async () => alive(schedulerPid(dir)), 10_000, 50)).toBeDefined();
+    const gone = await waitFor(async () => (await sources(vm)).length === 0, expiresAt - Date.now() + 3000);
+    expect(gone, 'rule still present 3 s after expiry').toBeDefined();
+    expect(gone! - expiresAt).toBeLessThanOrEqual(3000);
+    expect(gone!).toBeGreaterThanOrEqual(expiresAt);
+    // Nothing left open: the scheduler exits by itself.
+    expect(await waitFor(async () => !alive(schedulerPid(dir)), 12_000)).toBeDefined();
+  }, WAITS_TIMEOUT_MS);
+}
+
+function waits(c: CloudUnderTest): void {
+  const { newDir, jit, sources, enabled } = c;
+  // These wait out real grant durations, each on its own VM and config directory: side by side.
+  it.concurrent('repairs a scheduler killed with SIGKILL: the next `jit status` revokes the overdue rule and says so', async (test) => {
+    const dir = newDir(test);
+    const vm = await enabled(dir);
+    // Long enough that the scheduler is killed before the grant is due, however slow the machine.
+    // In this process: the scheduler it starts is the built one, as bin/jit.js's would be.
+    const result = await c.cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.8', '--json']);
+    const { grantId: id, expiresAt } = JSON.parse(result.stdout).grant;
+    await waitFor(async () => alive(schedulerPid(dir)), 3000, 50);
+    process.kill(schedulerPid(dir)!, 'SIGKILL');
+    await waitFor(async () => Date.now() > Date.parse(expiresAt) + 1000, 60_000);
+    expect(await sources(vm)).toEqual(['198.51.100.8/32']); // the killed scheduler did not remove it
+    const status = await c.cloud.jitInProcess(dir, ['status', vm, '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    // The reaper closes it within its budget, or, on a slow machine, restarts the scheduler to finish.
+    expect(status.stderr).toMatch(new RegExp(`(revoked|still revoking) overdue grant ${id} on ${vm}`));
+    expect(await waitFor(async () => (await sources(vm)).length === 0, 15_000)).toBeDefined();
+  }, WAITS_TIMEOUT_MS);
+
+  // 20 s grants: beside the other tests, ten requests can take longer than a few seconds, and a
+  // grant must not expire before the ledger and the rules are checked.
+  it.concurrent('10 requests at once: 10 grants in the ledger, one scheduler, all 10 rules removed at expiry', async (test) => {
+    const dir = newDir(test);
+    const vm = await enabled(dir);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        jit(dir, ['request', vm, '-p', '22', '-d', '20s', '--source', `198.51.100.${20 + i}`, '--json']),
+      ),
+    );
+    for (const r of results) expect(r.code, r.stderr).toBe(0);
+    const ledger = JSON.parse(readFileSync(path.join(dir, 'grants.json'), 'utf8'));
+    expect(ledger.grants.filter((g: { state: string }) => g.state === 'active')).toHaveLength(10);
+    expect(await sources(vm)).toHaveLength(10);
+    // Schedulers that lost the start race exit at once: one is left.
+    expect(await waitFor(async () => (await workersFor(dir)).length === 1, 10_000, 100)).toBeDefined();
+    const last = Math.max(...results.map((r) => Date.parse(JSON.parse(r.stdout).grant.expiresAt)));
+    expect(await waitFor(async () => (await sources(vm)).length === 0, last - Date.now() + 3000)).toBeDefined();
+  }, 2 * WAITS_TIMEOUT_MS);
+
+  it.concurrent('`request -- CMD` returns the command\'s exit code and revokes when it ends', async (test) => {
+    const dir = newDir(test);
+    const vm = await enabled(dir);
+    const result = await jit(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.11', '--', 'sh', '-c', 'exit 7']);
+    expect(result.code, result.stderr).toBe(7);
+    expect(result.stderr).toMatch(/Revoked grant [0-9a-z]{8}\./);
+    expect(await sources(vm)).toEqual([]);
+  }, WAITS_TIMEOUT_MS);
+
+  it.concurrent('Ctrl-C (SIGINT) during the command revokes too, and exits 130', async (test) => {
+    const dir = newDir(test);
+    const vm = await enabled(dir);
+    const child = spawn(
+      process.execPath,
+      [BIN, 'request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.12', '--', 'sleep', '30'],
+      { env: { ...c.cloud.env(dir), NODE_OPTIONS: `--import=${NET_GUARD}` }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(await waitFor(async () => (await sources(vm)).length === 1, 40_000)).toBeDefined();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(await sources(vm)).toEqual([]);
+  }, WAITS_TIMEOUT_MS);
+
+  it.concurrent('`jit ssh` connects to the public address with the user and extra arguments, then revokes', async (test) => {
+    const dir = newDir(test);
+    const vm = await enabled(dir);
+    const bin = path.join(dir, 'bin');
+    const record = path.join(dir, 'ssh-args.txt');
+    execFileSync('mkdir', ['-p', bin]);
+    // A stand-in for ssh: records its arguments and exits 3, as a failed remote command would.
+    writeFileSync(path.join(bin, 'ssh'), `#!/bin/sh\nprintf '%s\\n' "$@" > '${record}'\nexit 3\n`);
+    chmodSync(path.join(bin, 'ssh'), 0o755);
+    const env = c.cloud.env(dir);
+    const result = await runBin(['ssh', vm, '--user', 'azureuser', '--source', '198.51.100.13', '--', '-i', 'key'], {
+      env: { ...env, PATH: `${bin}:${env.PATH}` },
+    });
+    expect(result.code, result.stderr).toBe(3);
+    expect(readFileSync(record, 'utf8').trim().split('\n')).toEqual(['-l', 'azureuser', '-i', 'key', await c.cloud.publicAddress(vm)]);
+    expect(result.stderr).toMatch(/Revoked grant/);
+    expect(await sources(vm)).toEqual([]);
+  }, WAITS_TIMEOUT_MS);
+}
+
+function sweep(c: CloudUnderTest): void {
+  const { newDir, sources, enabled } = c;
+  it('sweeps expired rules from a machine with no ledger, leaving unexpired grants and user rules alone', async (test) => {
+    const dir = newDir(test);
+    const vm = await enabled(dir);
+    const userRules = await c.cloud.userRules(vm);
+    // In this process, as the sweeps: what is tested is what sweep finds, not the bundle.
+    await c.cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '1h', '--source', '198.51.100.10', '--json']);
+    const short = await c.cloud.jitInProcess(dir, ['request', vm, '-p', '22', '-d', '6s', '--source', '198.51.100.9', '--json']);
+    const shortExpiry = Date.parse(JSON.parse(short.stdout).grant.expiresAt);
+    // Two requests in quick succession can each start a scheduler before either holds the lock;
+    // the one that loses exits. Kill the winner only once it is the only one, or the other would
+    // take over and remove the rule this test needs overdue.
+    await waitFor(async () => schedulerRunning(dir), 10_000, 50);
+    process.kill(schedulerPid(dir)!, 'SIGKILL');
+    await waitFor(async () => Date.now() > shortExpiry + 500, 60_000);
+    const elsewhere = newDir(test);
+    // Sweep covers the whole subscription / region; this test looks at its own VM's grants.
+    type Listed = { source: string; target: { name: string } };
+    const onVm = (grants: Listed[]) => grants.filter((g) => g.target.name === vm).map((g) => g.source);
+    const dry = await c.cloud.jitInProcess(elsewhere, ['sweep', '--dry-run', '--json']);
+    expect(onVm(JSON.parse(dry.stdout).removed)).toEqual(['198.51.100.9/32']);
+    expect(await sources(vm)).toEqual(['198.51.100.10/32', '198.51.100.9/32']);
+    const swept = await c.cloud.jitInProcess(elsewhere, ['sweep', '--json']);
+    expect(swept.code, swept.stderr).toBe(0);
+    const body = JSON.parse(swept.stdout);
+    expect(onVm(body.removed)).toEqual(['198.51.100.9/32']);
+    expect(onVm(body.kept)).toEqual(['198.51.100.10/32']);
+    expect(await sources(vm)).toEqual(['198.51.100.10/32']);
+    expect(await c.cloud.userRules(vm)).toEqual(userRules);
+  }, WAITS_TIMEOUT_MS);
 }
