@@ -50,11 +50,12 @@ class CloudUnderTest {
 /**
  * The expiry tests of every cloud given, in one test file (one test worker): most of their time is
  * waiting for grants to expire, and a worker that waits for all of them leaves the others to the
- * CPU-bound files (docs/testing.md, "Fewer processes, a second pass"). Three phases, each a suite
- * per cloud named `expiry on <cloud>`: the timing test, one cloud after the other with nothing
- * else of this file beside it; then the tests that wait out real grants, every cloud's side by
- * side; then the sweeps, one after the other and after everything else, as a sweep covers its
- * cloud's whole subscription or region and would close the other tests' overdue grants.
+ * CPU-bound files (docs/testing.md, "Fewer processes, a second pass"). Three phases, each with a
+ * suite per cloud: the timing test, every cloud's side by side (as when each
+ * cloud had a file and a worker of its own) and nothing else of this file beside them; then the
+ * tests that wait out real grants, every cloud's side by side; then the sweeps, one after the other
+ * and after everything else, as a sweep covers its cloud's whole subscription or region and would
+ * close the other tests' overdue grants.
  */
 export function describeExpiry(clouds: { name: string; makeHarness: () => Promise<CloudHarness> }[]): void {
   const all = clouds.map(({ name, makeHarness }) => new CloudUnderTest(name, makeHarness));
@@ -67,9 +68,17 @@ export function describeExpiry(clouds: { name: string; makeHarness: () => Promis
       for (const { cleanup } of c.dirs) cleanup();
     }
   });
-  for (const c of all) describe(`expiry on ${c.name}`, () => timing(c));
-  for (const c of all) describe.concurrent(`expiry on ${c.name}`, () => waits(c));
-  for (const c of all) describe(`expiry on ${c.name}`, () => sweep(c));
+  // Phases run one after the other, as sibling suites that are not concurrent; a test's full name
+  // stays `expiry on <cloud> <test>`.
+  describe('expiry on', () => {
+    for (const c of all) describe.concurrent(c.name, () => timing(c));
+  });
+  describe('expiry on', () => {
+    for (const c of all) describe.concurrent(c.name, () => waits(c));
+  });
+  describe('expiry on', () => {
+    for (const c of all) describe(c.name, () => sweep(c));
+  });
 }
 
 function timing(c: CloudUnderTest): void {
