@@ -12,6 +12,7 @@
  * reaches this file at all. A resource ID names its own subscription, so `jit request /subscriptions/…`
  * needs neither a configured subscription nor the CLI's.
  */
+import type { TokenCredential } from '@azure/identity';
 import { AuthError } from '../../core/errors.js';
 import type { CloudProvider, ProviderContext } from '../../core/ports.js';
 import { type ArmSend, type AzureApi, createAzureApi } from './arm-api.js';
@@ -31,6 +32,12 @@ export interface AzureProviderOptions {
   pipeline?: AzurePipelineOptions;
   /** Sleep and randomness of the conflict retries (tests make them instant and deterministic). */
   runtime?: EditRuntime;
+  /**
+   * The credential, instead of a DefaultAzureCredential of the provider's own. jit never sets it:
+   * tests that build many providers in one process share one, as a jit process shares one across
+   * its clients (identity.ts).
+   */
+  credential?: TokenCredential;
 }
 
 const USER_AGENT = { userAgentPrefix: 'jit-access' };
@@ -44,6 +51,7 @@ class LazySession implements AzureSession {
     readonly cloud: AzureCloud,
     private readonly context: ProviderContext,
     private readonly pipeline: AzurePipelineOptions,
+    private readonly given?: TokenCredential,
   ) {}
 
   defaultSubscription(): Promise<string> {
@@ -78,6 +86,7 @@ class LazySession implements AzureSession {
   }
 
   private getCredential(): Promise<SharedTokenCredential> {
+    if (this.given) this.credential ??= Promise.resolve(new SharedTokenCredential(this.given));
     this.credential ??= import('@azure/identity').then(({ DefaultAzureCredential }) => {
       const chain = new DefaultAzureCredential({ authorityHost: this.cloud.authorityHost });
       return new SharedTokenCredential(chain);
@@ -154,6 +163,6 @@ export async function createProvider(
   options: AzureProviderOptions = {},
 ): Promise<CloudProvider> {
   const cloud = azureCloud(context.settings['azure-cloud'], context.env.JIT_AZURE_ENDPOINT);
-  const session = new LazySession(cloud, context, options.pipeline ?? {});
+  const session = new LazySession(cloud, context, options.pipeline ?? {}, options.credential);
   return new AzureProvider(session, context.settings, context.progress, options.runtime);
 }

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, beforeEach, vi } from 'vitest';
 import type { SecurityRuleInput } from '../../emulators/arm/state.js';
 import { createProvider } from '../../../src/clouds/azure/index.js';
+import { sharedAzureCredential } from '../../support/in-process-jit.js';
 import type { CloudProvider, Progress } from '../../../src/core/ports.js';
 import {
   type ArmEmulator,
@@ -60,6 +61,7 @@ export async function startHarness(): Promise<Harness> {
             retryOptions: { maxRetries: 3, retryDelayInMs: 20, maxRetryDelayInMs: 200 },
           },
           runtime: { sleep: async () => {}, random: seeded(7) },
+          credential: sharedAzureCredential,
         },
       ),
     close: async () => {
