@@ -45,7 +45,7 @@ export function inProcessJit(
  * token reused while fresh (SharedTokenCredential), as a jit process reuses one across its clients.
  * A jit process asks `az` for its own token; each bin/jit.js run in the tests still does. Without it,
  * every in-process command asked `az` again: ~280 `az` processes per suite run, each forked from a
- * test worker of 200-300 MB (docs/testing.md, "Fewer processes, a second pass").
+ * test worker of 200-300 MB (docs/testing.md, "Idle cores and the fake `az`, a third pass").
  */
 class OnePerIdentity implements TokenCredential {
   private readonly byIdentity = new Map<string, Promise<SharedTokenCredential>>();

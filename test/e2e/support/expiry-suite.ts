@@ -50,7 +50,7 @@ class CloudUnderTest {
 /**
  * The expiry tests of every cloud given, in one test file (one test worker): most of their time is
  * waiting for grants to expire, and a worker that waits for all of them leaves the others to the
- * CPU-bound files (docs/testing.md, "Fewer processes, a second pass"). Three phases, each with a
+ * CPU-bound files (docs/testing.md, "Idle cores and the fake `az`, a third pass"). Three phases, each with a
  * suite per cloud: the timing test, every cloud's side by side (as when each
  * cloud had a file and a worker of its own) and nothing else of this file beside them; then the
  * tests that wait out real grants, every cloud's side by side; then the sweeps, one after the other
