@@ -1,7 +1,8 @@
 /**
  * The order test files start in. vitest's own order, on a clean clone with no timings cached, is
- * largest file first, which put the two expiry files (small files that mostly wait for grants to
- * expire) last: the suite then ended with a minute of one worker waiting and the other idle. The
+ * largest file first, which put the expiry tests (then two small files that mostly wait for grants
+ * to expire; now one, e2e/expiry.test.ts) last: the suite then ended with a minute of one worker
+ * waiting and the other idle. The
  * files below go first, longest first, so that their waiting overlaps the CPU-bound files; the rest
  * keep vitest's order (docs/testing.md, "What a test costs").
  */
