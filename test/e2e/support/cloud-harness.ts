@@ -11,6 +11,7 @@ import {
   DescribeSecurityGroupsCommand,
   type SecurityGroupRule,
 } from '@aws-sdk/client-ec2';
+import { expect } from 'vitest';
 import { grantDescription as awsGrantDescription, grantTags } from '../../../src/clouds/aws/grant-metadata.js';
 import { buildAwsClients } from '../../../src/clouds/aws/index.js';
 import { allowRuleName, grantDescription as azureGrantDescription } from '../../../src/clouds/azure/rules.js';
@@ -76,6 +77,25 @@ export interface CloudHarness {
   /** Everything the cloud stores about that rule, as text; undefined once it is gone. */
   ruleState(vm: string, handle: string): Promise<string | undefined>;
   close(): Promise<void>;
+}
+
+/** Requests in the expiry and fault tests come from here; enabledVm allows it (TEST-NET-2, never routed). */
+const POLICY_SOURCES = '198.51.100.0/24';
+
+/**
+ * A new VM with `jit enable` done for port 22 (sources in POLICY_SOURCES), with the config
+ * directory `dir`. Set-up, in this process: the tests are about what follows (jitInProcess).
+ */
+export async function enabledVm(cloud: CloudHarness, dir: string): Promise<string> {
+  const vm = await cloud.newVm();
+  const result = await cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json']);
+  expect(result.code, result.stderr).toBe(0);
+  return vm;
+}
+
+/** The sources of jit's allow rules on the VM, each once, sorted. */
+export async function allowedSources(cloud: CloudHarness, vm: string): Promise<string[]> {
+  return [...new Set((await cloud.jitAllowRules(vm)).map((r) => r.source))].sort();
 }
 
 const cidr = (prefix: string) => (prefix.includes('/') ? prefix : `${prefix}/${prefix.includes(':') ? 128 : 32}`);

@@ -9,10 +9,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { BIN, runBin, tempConfigDir } from '../../support/cli.js';
-import type { CloudHarness } from './cloud-harness.js';
-import { alive, endSchedulers, NET_GUARD, schedulerPid, schedulerRunning, waitFor, workersFor } from './processes.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, runBin } from '../../support/cli.js';
+import { allowedSources, type CloudHarness, enabledVm } from './cloud-harness.js';
+import { alive, NET_GUARD, schedulerPid, schedulerRunning, testConfigDir, waitFor, workersFor } from './processes.js';
 
 // Tests that wait out real grant durations (seconds each) and then the scheduler's exit: under CI's
 // load they take 10-25 s, so they carry a limit meant to catch a hang, not to time them.
@@ -21,41 +21,29 @@ const WAITS_TIMEOUT_MS = 60_000;
 /** One cloud's harness, made once for the file, and what its tests share. */
 class CloudUnderTest {
   cloud!: CloudHarness;
-  readonly dirs: { dir: string; cleanup: () => void }[] = [];
 
   constructor(readonly name: string, readonly makeHarness: () => Promise<CloudHarness>) {}
 
-  /** A config directory for one test; every scheduler started for it ends with that test. */
-  readonly newDir = (test: TestContext): string => {
-    const made = tempConfigDir();
-    this.dirs.push(made);
-    test.onTestFinished(() => endSchedulers([made.dir]));
-    return made.dir;
-  };
+  /** A config directory for one test, its schedulers ended with that test (testConfigDir). */
+  readonly newDir = testConfigDir;
 
   readonly jit = (dir: string, args: string[]) => runBin(args, { env: this.cloud.env(dir) });
 
-  readonly sources = async (vm: string): Promise<string[]> =>
-    [...new Set((await this.cloud.jitAllowRules(vm)).map((r) => r.source))].sort();
+  readonly sources = (vm: string): Promise<string[]> => allowedSources(this.cloud, vm);
 
-  /** A new VM with port 22 enabled, set up in this process (CloudHarness.jitInProcess). */
-  readonly enabled = async (dir: string): Promise<string> => {
-    const vm = await this.cloud.newVm();
-    const result = await this.cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', '198.51.100.0/24', '--json']);
-    expect(result.code, result.stderr).toBe(0);
-    return vm;
-  };
+  /** A new VM with port 22 enabled, set up in this process (enabledVm). */
+  readonly enabled = (dir: string): Promise<string> => enabledVm(this.cloud, dir);
 }
 
 /**
  * The expiry tests of every cloud given, in one test file (one test worker): most of their time is
  * waiting for grants to expire, and a worker that waits for all of them leaves the others to the
- * CPU-bound files (docs/testing.md, "Idle cores and the fake `az`, a third pass"). Three phases, each with a
- * suite per cloud: the timing test, every cloud's side by side (as when each
- * cloud had a file and a worker of its own) and nothing else of this file beside them; then the
- * tests that wait out real grants, every cloud's side by side; then the sweeps, one after the other
- * and after everything else, as a sweep covers its cloud's whole subscription or region and would
- * close the other tests' overdue grants.
+ * CPU-bound files (docs/testing.md, "Idle cores and the fake `az`, a third pass"). Three phases,
+ * each with a suite per cloud: the timing test, every cloud's side by side (as when each cloud had
+ * a file and a worker of its own) and nothing else of this file beside them; then the tests that
+ * wait out real grants, every cloud's side by side; then the sweeps, one after the other and after
+ * everything else, as a sweep covers its cloud's whole subscription or region and would close the
+ * other tests' overdue grants.
  */
 export function describeExpiry(clouds: { name: string; makeHarness: () => Promise<CloudHarness> }[]): void {
   const all = clouds.map(({ name, makeHarness }) => new CloudUnderTest(name, makeHarness));
@@ -63,10 +51,7 @@ export function describeExpiry(clouds: { name: string; makeHarness: () => Promis
     await Promise.all(all.map(async (c) => void (c.cloud = await c.makeHarness())));
   });
   afterAll(async () => {
-    for (const c of all) {
-      await c.cloud?.close();
-      for (const { cleanup } of c.dirs) cleanup();
-    }
+    for (const c of all) await c.cloud?.close();
   });
   // Phases run one after the other, as sibling suites that are not concurrent; a test's full name
   // stays `expiry on <cloud> <test>`.

@@ -7,7 +7,8 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { BIN, ROOT } from '../../support/cli.js';
+import type { TestContext } from 'vitest';
+import { BIN, ROOT, tempConfigDir } from '../../support/cli.js';
 
 export const NET_GUARD = path.join(ROOT, 'test', 'support', 'net-guard.mjs');
 
@@ -65,6 +66,19 @@ export async function workersFor(dir: string): Promise<number[]> {
 /** One scheduler serves this directory and is fully started: it holds the lock and wrote its pid. */
 export async function schedulerRunning(dir: string): Promise<boolean> {
   return (await workersFor(dir)).length === 1 && alive(schedulerPid(dir));
+}
+
+/**
+ * A config directory for one test: its schedulers end, and it is removed, when the test ends. The
+ * test's own context registers that: tests run concurrently, and each ends only its own schedulers.
+ */
+export function testConfigDir(test: TestContext): string {
+  const { dir, cleanup } = tempConfigDir();
+  test.onTestFinished(async () => {
+    await endSchedulers([dir]);
+    cleanup();
+  });
+  return dir;
 }
 
 /** Ends every scheduler serving these config directories (SIGTERM, then SIGKILL) and waits for it. */

@@ -12,7 +12,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempConfigDir } from '../../support/cli.js';
-import type { CloudHarness } from '../../e2e/support/cloud-harness.js';
+import { type CloudHarness, enabledVm } from '../../e2e/support/cloud-harness.js';
 import { endSchedulers, sleep, spawnJit, waitFor } from '../../e2e/support/processes.js';
 
 const TRIALS = 20;
@@ -34,7 +34,6 @@ const POLL_MS = 250;
 const FILE_TIMEOUT_MS = 600_000;
 const CONTROL_TIMEOUT_MS = 120_000;
 const RESULTS = path.join(ROOT, '.tmp', 'fault-results.json');
-const POLICY_SOURCES = '198.51.100.0/24';
 
 interface Plan {
   trial: number;
@@ -139,10 +138,8 @@ export function describeKillTrials(makeHarness: () => Promise<CloudHarness>): vo
       const made = tempConfigDir();
       dirs.push(made);
       const { dir } = made;
-      const vm = await cloud.newVm();
-      // Set-up, in this process: the trial is about the request (CloudHarness.jitInProcess).
-      const enabled = await cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json']);
-      expect(enabled.code, enabled.stderr).toBe(0);
+      // Set-up, in this process: the trial is about the request.
+      const vm = await enabledVm(cloud, dir);
 
       const request = spawnJit(
         ['request', vm, '-p', '22', '-d', `${DURATION_S}s`, '--source', `198.51.100.${(plan.trial % 250) + 1}`, '--json'],

@@ -9,13 +9,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, type TestContext } from 'vitest';
-import { awsHarness, azureHarness, type CloudHarness } from '../../e2e/support/cloud-harness.js';
-import { endSchedulers } from '../../e2e/support/processes.js';
-import { type CliResult, tempConfigDir } from '../../support/cli.js';
-
-/** Requests in these tests come from here; enable allows it (TEST-NET-2, never routed). */
-const POLICY_SOURCES = '198.51.100.0/24';
+import { afterAll, beforeAll, describe, type TestContext } from 'vitest';
+import { allowedSources, awsHarness, azureHarness, type CloudHarness, enabledVm } from '../../e2e/support/cloud-harness.js';
+import { testConfigDir } from '../../e2e/support/processes.js';
+import type { CliResult } from '../../support/cli.js';
 
 export interface FaultWorld {
   cloud: CloudHarness;
@@ -25,7 +22,7 @@ export interface FaultWorld {
    */
   newDir(test: TestContext): string;
   jit(dir: string, args: string[]): Promise<CliResult>;
-  /** A new VM with `jit enable` done for port 22 (sources in POLICY_SOURCES), with `dir`. */
+  /** A new VM with `jit enable` done for port 22, with `dir` (enabledVm). */
   enabled(dir: string): Promise<string>;
   /** The sources of jit's allow rules on the VM, sorted. */
   sources(vm: string): Promise<string[]>;
@@ -67,23 +64,10 @@ export function describeOnEachCloud(
         const cloud = await makeHarness();
         world = {
           cloud,
-          newDir(test) {
-            const { dir, cleanup } = tempConfigDir();
-            test.onTestFinished(async () => {
-              await endSchedulers([dir]);
-              cleanup();
-            });
-            return dir;
-          },
+          newDir: testConfigDir,
           jit: (dir, args) => cloud.jitInProcess(dir, args),
-          async enabled(dir) {
-            const vm = await cloud.newVm();
-            // Set-up, in this process: the tests are about what follows (CloudHarness.jitInProcess).
-            const result = await cloud.jitInProcess(dir, ['enable', vm, '--port', '22', '--allow-source', POLICY_SOURCES, '--json']);
-            expect(result.code, result.stderr).toBe(0);
-            return vm;
-          },
-          sources: async (vm) => [...new Set((await cloud.jitAllowRules(vm)).map((r) => r.source))].sort(),
+          enabled: (dir) => enabledVm(cloud, dir),
+          sources: (vm) => allowedSources(cloud, vm),
         };
       });
       afterAll(async () => {
